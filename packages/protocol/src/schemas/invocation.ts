@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { FunctionSpec } from "./function.ts";
+
+export const InvocationType = { RequestResponse: "RequestResponse", Event: "Event" } as const;
+export type InvocationType = (typeof InvocationType)[keyof typeof InvocationType];
+
+export const LogType = { None: "None", Tail: "Tail" } as const;
+export type LogType = (typeof LogType)[keyof typeof LogType];
+
+/** Lambda's limits, in bytes. */
+export const Limits = {
+  syncPayloadBytes: 6 * 1024 * 1024,
+  asyncPayloadBytes: 1024 * 1024,
+  resultBytes: 6 * 1024 * 1024,
+  logTailBytes: 4096,
+} as const;
+
+/**
+ * Envelope of one invocation. The event itself travels as raw bytes after the envelope (see codec),
+ * so a 6 MB JSON event is never escaped into a string.
+ */
+export const InvokeRequest = z.object({
+  v: z.literal(1),
+  /** Unique per invocation; the JetStream message id of async invocations. */
+  requestId: z.string().uuid(),
+  invocationType: z.enum([InvocationType.RequestResponse, InvocationType.Event]),
+  logType: z.enum([LogType.None, LogType.Tail]),
+  function: FunctionSpec,
+  /** Base64 client context, as in Lambda's X-Amz-Client-Context. */
+  clientContext: z.string().optional(),
+  attempt: z.number().int().min(1).default(1),
+  /** Epoch ms when ingest accepted the request. */
+  acceptedAt: z.number().int(),
+});
+export type InvokeRequest = z.infer<typeof InvokeRequest>;
+export type InvokeRequestInput = z.input<typeof InvokeRequest>;
+
+/** A handler's own failure, as Lambda reports it. Not an fnmesh failure. */
+export const FunctionError = z.object({
+  errorType: z.string(),
+  errorMessage: z.string(),
+  trace: z.array(z.string()).optional(),
+});
+export type FunctionError = z.infer<typeof FunctionError>;
+
+const WireErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+  component: z.string(),
+});
+
+const Report = {
+  requestId: z.string(),
+  executedVersion: z.string(),
+  durationMs: z.number(),
+  billedDurationMs: z.number().int(),
+  memorySizeMb: z.number().int(),
+  maxMemoryUsedMb: z.number().int(),
+  /** Present only when this invocation paid for a cold start. */
+  initDurationMs: z.number().optional(),
+  cold: z.boolean(),
+  /** Base64 of the last 4 KB of the invocation log, when logType was Tail. */
+  logTail: z.string().optional(),
+  executorId: z.string(),
+};
+
+/**
+ * Outcome of one invocation. For `ok` the body after the envelope is the handler's JSON result;
+ * for `function_error` it is Lambda's `{errorType, errorMessage, trace}` JSON.
+ */
+export const InvokeResult = z.discriminatedUnion("status", [
+  z.object({ v: z.literal(1), status: z.literal("ok"), ...Report }),
+  z.object({ v: z.literal(1), status: z.literal("function_error"), ...Report, functionError: FunctionError }),
+  z.object({ v: z.literal(1), status: z.literal("error"), requestId: z.string(), error: WireErrorSchema }),
+]);
+export type InvokeResult = z.infer<typeof InvokeResult>;

@@ -1,0 +1,17 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { subjects, subjectToken } from "./subjects.ts";
+
+test("subject builders put the function name in one token", () => {
+  assert.equal(subjects.invoke("my-fn_1"), "fnmesh.invoke.my-fn_1");
+  assert.equal(subjects.async("a"), "fnmesh.async.a");
+  assert.equal(subjects.logs("B-2"), "fnmesh.logs.B-2");
+  assert.equal(subjects.health("executor"), "fnmesh.health.executor");
+});
+
+test("subject builders reject wildcards, dots, spaces and empty tokens", () => {
+  for (const bad of ["a.b", "*", ">", "a b", "", "fn>", "x\ny"]) {
+    assert.throws(() => subjects.invoke(bad), RangeError, `accepted ${JSON.stringify(bad)}`);
+    assert.throws(() => subjectToken(bad), /invalid subject token/);
+  }
+});

@@ -1,0 +1,52 @@
+/**
+ * The only place that builds NATS subject strings.
+ *
+ *   fnmesh.
+ *   ├── invoke.<function>     request/reply   sync invocation, served by the executor queue group
+ *   ├── async.<function>      JetStream       event invocations (stream FNMESH_ASYNC, msg id = request id)
+ *   ├── logs.<function>       publish         one LogEvent per log line of an invocation
+ *   ├── dlq.<reason>          JetStream       messages fnmesh could not process, with the reason (stream FNMESH_DLQ)
+ *   └── health.<service>      request/reply   readiness of each service instance (all reply)
+ *
+ * Function names follow Lambda's rule ([A-Za-z0-9_-], 1–64), so they are always one safe token.
+ */
+
+/** Queue group shared by all executors for sync invocations. contract: never rename */
+export const EXECUTOR_QUEUE = "fnmesh-executor";
+/** JetStream stream holding accepted Event invocations. contract: never rename */
+export const ASYNC_STREAM = "FNMESH_ASYNC";
+/** JetStream stream keeping undeliverable or invalid messages with their reason. contract: never rename */
+export const DLQ_STREAM = "FNMESH_DLQ";
+/** Durable pull consumer through which executors drain the async stream until the scheduler owns it. */
+export const ASYNC_CONSUMER = "fnmesh-async-executor";
+/** JetStream object store bucket with function bundles, keyed by bundle sha256. contract: never rename */
+export const CODE_BUCKET = "fnmesh-code";
+
+/** Keys inside CODE_BUCKET: deployment zips and runnable bundles, both by hex sha256. contract: never rename */
+export const codeKeys = {
+  zip: (sha256Hex: string) => `zip/${sha256Hex}`,
+  bundle: (sha256Hex: string) => `bundle/${sha256Hex}`,
+} as const;
+
+export const SERVICES = ["ingest", "executor", "scheduler", "trigger"] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** Rejects anything that is not one plain subject token (no `.`, `*`, `>`, spaces or empties). */
+export function subjectToken(value: string, what = "subject token"): string {
+  if (!TOKEN.test(value)) throw new RangeError(`invalid ${what} for a NATS subject: ${JSON.stringify(value)}`);
+  return value;
+}
+
+export const subjects = {
+  invoke: (fn: string) => `fnmesh.invoke.${subjectToken(fn, "function name")}`,
+  invokeAll: "fnmesh.invoke.*",
+  async: (fn: string) => `fnmesh.async.${subjectToken(fn, "function name")}`,
+  asyncAll: "fnmesh.async.>",
+  logs: (fn: string) => `fnmesh.logs.${subjectToken(fn, "function name")}`,
+  logsAll: "fnmesh.logs.*",
+  dlq: (reason: string) => `fnmesh.dlq.${subjectToken(reason, "dead-letter reason")}`,
+  dlqAll: "fnmesh.dlq.>",
+  health: (service: ServiceName) => `fnmesh.health.${service}`,
+} as const;
