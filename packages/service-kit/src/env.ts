@@ -1,0 +1,68 @@
+/**
+ * Helpers for `loadConfig(env)` functions: they collect every problem instead of stopping at the first.
+ */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  readonly problems: string[];
+  constructor(service: string, problems: string[]) {
+    super(`invalid ${service} configuration:\n  - ${problems.join("\n  - ")}`);
+    this.problems = problems;
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+export class EnvReader {
+  readonly problems: string[] = [];
+  private readonly env: Env;
+  constructor(env: Env) { this.env = env; }
+
+  string(name: string, fallback: string): string {
+    const v = this.env[name];
+    return v === undefined || v === "" ? fallback : v;
+  }
+
+  optional(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v === "" ? undefined : v;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.env[name];
+    if (raw === undefined || raw === "") return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  url(name: string, fallback: string, protocols: readonly string[]): string {
+    const value = this.string(name, fallback);
+    for (const part of value.split(",")) {
+      try {
+        const u = new URL(part);
+        if (!protocols.includes(u.protocol)) this.problems.push(`${name} must use ${protocols.join(" or ")}, got ${u.protocol}`);
+      } catch {
+        this.problems.push(`${name} is not a URL: ${JSON.stringify(part)}`);
+      }
+    }
+    return value;
+  }
+
+  /** Throws one ConfigError listing every problem. */
+  done(service: string): void {
+    if (this.problems.length > 0) throw new ConfigError(service, this.problems);
+  }
+}
