@@ -1,0 +1,17 @@
+/**
+ * @fnmesh/store — fnmesh's Postgres state: versioned migrations and the function registry.
+ * Only ingest (and later the scheduler/trigger) use it; executors never touch the database.
+ *
+ * @example
+ * ```ts
+ * await migrate(databaseUrl);
+ * const functions = createFunctionStore(new pg.Pool({ connectionString: databaseUrl }));
+ * const fn = await functions.get("hello");
+ * ```
+ */
+export { migrate, loadMigrations } from "./migrate.ts";
+export type { Migration } from "./migrate.ts";
+export { createFunctionStore } from "./function-store.ts";
+export type { FunctionStore } from "./function-store.ts";
+export type { FunctionRecord, NewFunction, CodeUpdate, ConfigUpdate, ListPage } from "./types.ts";
+export { createPool } from "./pool.ts";
