@@ -1,0 +1,90 @@
+/**
+ * The HTTP front: Lambda's REST API (SigV4-authenticated) plus `/healthz`. Every API request is read
+ * with its size limit, authenticated, traced, handled, and logged as one wide event.
+ */
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type pg from "pg";
+import type { IngestEnv, IngestResources } from "./context.ts";
+import { verifySigV4, type Credentials } from "./auth/sigv4.ts";
+import { bodyLimitFor, readBody } from "./http-body.ts";
+import { awsErrorBody, toAwsError } from "./lambda/errors.ts";
+import { registerFunctionRoutes } from "./lambda/function-routes.ts";
+import { registerInvokeRoute } from "./lambda/invoke-route.ts";
+import { checkReadiness } from "./readiness.ts";
+
+export interface AppOptions { resources: IngestResources; pool: pg.Pool; credentials: Credentials; isReady: () => boolean }
+
+function queryRecord(url: URL): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+export function createApp(options: AppOptions): Hono<IngestEnv> {
+  const { resources: res } = options;
+  const app = new Hono<IngestEnv>({ strict: false });
+
+  app.get("/healthz", async (c) => {
+    const r = await checkReadiness(res.nc, options.pool, options.isReady());
+    return c.json({ status: r.ready ? "ok" : "unavailable", checks: r.checks }, r.ready ? 200 : 503);
+  });
+
+  app.use("/2015-03-31/*", async (c, next) => {
+    const started = performance.now();
+    const amznRequestId = randomUUID();
+    const url = new URL(c.req.url);
+    const parent = propagation.extract(context.active(), Object.fromEntries(c.req.raw.headers));
+    const span = res.tracer.startSpan(`${c.req.method} ${url.pathname}`, { kind: SpanKind.SERVER }, parent);
+    c.set("op", "Unknown");
+    try {
+      await context.with(trace.setSpan(parent, span), async () => {
+        const { limit, operation } = bodyLimitFor(url.pathname);
+        const body = await readBody(c.req.raw, limit, operation);
+        c.set("body", body);
+        await verifySigV4({ method: c.req.method, rawPath: url.pathname, query: queryRecord(url), headers: c.req.raw.headers, body },
+          options.credentials, "lambda");
+        await next();
+      });
+    } catch (err) {
+      // Errors thrown before a route ran (body limit, auth) are answered here; route errors reach onError.
+      c.res = errorResponse(err, res);
+    } finally {
+      if (!c.res.headers.has("x-amzn-RequestId")) c.res.headers.set("x-amzn-RequestId", amznRequestId);
+      const status = c.res.status;
+      const errorType = c.res.headers.get("x-amzn-ErrorType") ?? undefined;
+      span.setAttributes({ "http.response.status_code": status, "faas.invoked_name": c.get("functionName") ?? "", "rpc.method": c.get("op") });
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, ...(errorType ? { message: errorType } : {}) });
+      span.end();
+      res.log.info("api request", {
+        op: c.get("op"), function: c.get("functionName"), status, errorType,
+        functionError: c.res.headers.get("X-Amz-Function-Error") ?? undefined,
+        requestId: c.res.headers.get("x-amzn-RequestId"), durationMs: Math.round((performance.now() - started) * 100) / 100,
+        traceId: span.spanContext().traceId,
+      });
+    }
+  });
+
+  registerFunctionRoutes(app, res);
+  registerInvokeRoute(app, res);
+
+  app.notFound((c) => {
+    const e = { status: 404, type: "UnknownOperationException", message: `Unknown operation ${c.req.method} ${new URL(c.req.url).pathname}` };
+    return c.body(awsErrorBody(e), 404, { "x-amzn-ErrorType": e.type, "Content-Type": "application/json" });
+  });
+  app.onError((err) => errorResponse(err, res));
+  return app;
+}
+
+function errorResponse(err: unknown, res: IngestResources): Response {
+  const e = toAwsError(err);
+  if (e.status >= 500) res.log.error("request failed", { errorType: e.type, err });
+  return new Response(awsErrorBody(e), {
+    status: e.status,
+    headers: { "Content-Type": "application/json", "x-amzn-ErrorType": e.type, ...e.headers },
+  });
+}

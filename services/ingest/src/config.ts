@@ -1,0 +1,48 @@
+import { EnvReader, type Env } from "@fnmesh/service-kit";
+
+export interface IngestConfig {
+  natsUrl: string;
+  databaseUrl: string;
+  host: string;
+  port: number;
+  region: string;
+  accountId: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  defaultRole: string;
+  otlpEndpoint?: string;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** Development credentials; README tells users to override them anywhere reachable by others. */
+export const DEV_ACCESS_KEY_ID = "fnmesh";
+export const DEV_SECRET_ACCESS_KEY = "fnmesh-dev-secret";
+
+/** Pure: reads FNMESH_* variables, reports every problem at once. */
+export function loadConfig(env: Env): IngestConfig {
+  const r = new EnvReader(env);
+  const accountId = r.string("FNMESH_ACCOUNT_ID", "000000000000");
+  if (!/^\d{12}$/.test(accountId)) r.problems.push(`FNMESH_ACCOUNT_ID must be 12 digits (it appears in ARNs), got ${JSON.stringify(accountId)}`);
+  const region = r.string("FNMESH_REGION", "us-east-1");
+  if (!/^[a-z0-9-]+$/.test(region)) r.problems.push(`FNMESH_REGION must look like an AWS region name, got ${JSON.stringify(region)}`);
+  const accessKeyId = r.string("FNMESH_ACCESS_KEY_ID", DEV_ACCESS_KEY_ID);
+  const secretAccessKey = r.string("FNMESH_SECRET_ACCESS_KEY", DEV_SECRET_ACCESS_KEY);
+  // Both or neither: a lone override usually means a typo in the other variable's name.
+  if ((accessKeyId === DEV_ACCESS_KEY_ID) !== (secretAccessKey === DEV_SECRET_ACCESS_KEY)) {
+    r.problems.push("set FNMESH_ACCESS_KEY_ID and FNMESH_SECRET_ACCESS_KEY together (one is still the development default)");
+  }
+  const otlpEndpoint = r.optional("FNMESH_OTLP_ENDPOINT");
+  const config: IngestConfig = {
+    natsUrl: r.url("NATS_URL", "nats://127.0.0.1:4222", ["nats:", "tls:"]),
+    databaseUrl: r.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fnmesh", ["postgres:", "postgresql:"]),
+    host: r.string("FNMESH_HTTP_HOST", "127.0.0.1"),
+    port: r.int("FNMESH_HTTP_PORT", 8080, 0, 65535),
+    region,
+    accountId,
+    credentials: { accessKeyId, secretAccessKey },
+    defaultRole: r.string("FNMESH_DEFAULT_ROLE", `arn:aws:iam::${accountId}:role/fnmesh-function`),
+    logLevel: r.oneOf("FNMESH_LOG_LEVEL", "info", ["debug", "info", "warn", "error"] as const),
+    ...(otlpEndpoint ? { otlpEndpoint } : {}),
+  };
+  r.done("ingest");
+  return config;
+}

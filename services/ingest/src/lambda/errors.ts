@@ -1,0 +1,51 @@
+/**
+ * The one place that turns failures into HTTP: AWS REST-JSON errors (`x-amzn-ErrorType` header plus
+ * a JSON body), so the official SDK raises its typed exceptions. Anything unknown is a plain 500
+ * ServiceException without internals.
+ */
+import { ErrorCode, isFnmeshError } from "@fnmesh/protocol";
+
+export interface AwsError { status: number; type: string; message: string; headers?: Record<string, string>; extra?: Record<string, unknown> }
+
+/** An error that already knows its AWS shape (validation failures, invoke content errors). */
+export class LambdaApiError extends Error {
+  override name = "LambdaApiError";
+  readonly aws: AwsError;
+  constructor(status: number, type: string, message: string, extra?: Record<string, unknown>) {
+    super(message);
+    this.aws = { status, type, message, ...(extra ? { extra } : {}) };
+  }
+}
+
+export const invalidParameter = (message: string) => new LambdaApiError(400, "InvalidParameterValueException", message);
+
+export function toAwsError(err: unknown): AwsError {
+  if (err instanceof LambdaApiError) return err.aws;
+  if (isFnmeshError(err)) {
+    switch (err.code) {
+      case ErrorCode.NotFound: return { status: 404, type: "ResourceNotFoundException", message: err.message };
+      case ErrorCode.Conflict: return { status: 409, type: "ResourceConflictException", message: err.message };
+      case ErrorCode.PreconditionFailed: return { status: 412, type: "PreconditionFailedException", message: err.message };
+      case ErrorCode.InvalidRequest: return { status: 400, type: "InvalidParameterValueException", message: err.message };
+      case ErrorCode.InvalidMessage: return { status: 400, type: "InvalidRequestContentException", message: err.message };
+      case ErrorCode.PayloadTooLarge: return { status: 413, type: "RequestTooLargeException", message: err.message };
+      case ErrorCode.Unauthorized: return { status: 403, type: "InvalidSignatureException", message: err.message };
+      case ErrorCode.TooManyRequests:
+        return { status: 429, type: "TooManyRequestsException", message: err.message, headers: { "Retry-After": "1" },
+          extra: { Reason: "ConcurrentInvocationLimitExceeded" } };
+      case ErrorCode.NoExecutor:
+      case ErrorCode.CodeUnavailable:
+      case ErrorCode.Unavailable:
+      case ErrorCode.Timeout:
+        return { status: 503, type: "ServiceException", message: err.message };
+      case ErrorCode.Internal:
+        return { status: 500, type: "ServiceException", message: "An internal error occurred." };
+    }
+  }
+  return { status: 500, type: "ServiceException", message: "An internal error occurred." };
+}
+
+/** Lambda's error body: `Type` says whose fault, `message` the text (the SDK reads both spellings). */
+export function awsErrorBody(e: AwsError): string {
+  return JSON.stringify({ Type: e.status < 500 ? "User" : "Service", message: e.message, ...e.extra });
+}

@@ -1,0 +1,87 @@
+/**
+ * Invoke: POST /2015-03-31/functions/{name}/invocations with Lambda's headers
+ * (X-Amz-Invocation-Type, X-Amz-Log-Type, X-Amz-Client-Context) and response headers
+ * (X-Amz-Function-Error, X-Amz-Log-Result, X-Amz-Executed-Version).
+ */
+import { randomUUID } from "node:crypto";
+import type { Hono } from "hono";
+import {
+  Component, ErrorCode, FnmeshError, fromWire, InvocationType, Limits, LogType,
+  type FunctionSpec, type InvokeRequestInput, type WireError,
+} from "@fnmesh/protocol";
+import type { FunctionRecord } from "@fnmesh/store";
+import type { IngestEnv, IngestResources } from "../context.ts";
+import { invokeAsync, invokeSync } from "../dispatch.ts";
+import { invalidParameter, LambdaApiError } from "./errors.ts";
+import { functionArn } from "./function-name.ts";
+import { API, loadFunction } from "./function-routes.ts";
+
+const INVOCATION_TYPES = ["RequestResponse", "Event", "DryRun"] as const;
+const MAX_CLIENT_CONTEXT_BYTES = 3583;
+const isInvocationType = (v: string): v is (typeof INVOCATION_TYPES)[number] => (INVOCATION_TYPES as readonly string[]).includes(v);
+
+export function toFunctionSpec(fn: FunctionRecord, res: IngestResources): FunctionSpec {
+  return {
+    name: fn.name, arn: functionArn(res.account.region, res.account.accountId, fn.name), version: "$LATEST",
+    revisionId: fn.revisionId, runtime: fn.runtime, handler: fn.handler, memoryMb: fn.memoryMb,
+    timeoutSec: fn.timeoutSec, env: fn.env, codeSha256: fn.codeSha256, code: fn.codeRef,
+  };
+}
+
+function eventPayload(body: Uint8Array): Uint8Array {
+  if (body.length === 0) return new TextEncoder().encode("{}");
+  try {
+    JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+  } catch (err) {
+    throw new LambdaApiError(400, "InvalidRequestContentException", `Could not parse request body into json: Could not parse payload into json: ${(err as Error).message}`);
+  }
+  return body;
+}
+
+export function registerInvokeRoute(app: Hono<IngestEnv>, res: IngestResources): void {
+  app.post(`${API}/:name/invocations`, async (c) => {
+    c.set("op", "Invoke");
+    const typeHeader = c.req.header("x-amz-invocation-type") ?? "RequestResponse";
+    if (!isInvocationType(typeHeader)) {
+      throw invalidParameter(`Value '${typeHeader}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [${INVOCATION_TYPES.join(", ")}]`);
+    }
+    const logType = c.req.header("x-amz-log-type") ?? LogType.None;
+    if (logType !== LogType.None && logType !== LogType.Tail) {
+      throw invalidParameter(`Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]`);
+    }
+    const clientContext = c.req.header("x-amz-client-context");
+    if (clientContext !== undefined && Buffer.byteLength(clientContext) > MAX_CLIENT_CONTEXT_BYTES) {
+      throw invalidParameter(`Client context must be at most ${MAX_CLIENT_CONTEXT_BYTES} bytes`);
+    }
+
+    const fn = await loadFunction(res, c.req.param("name"), c.req.query("Qualifier"));
+    c.set("functionName", fn.name);
+    const body = c.get("body");
+    if (typeHeader === InvocationType.Event && body.length > Limits.asyncPayloadBytes) {
+      throw new FnmeshError(ErrorCode.PayloadTooLarge, Component.Ingest,
+        `Request must be smaller than ${Limits.asyncPayloadBytes} bytes for the InvokeFunction operation`);
+    }
+    const payload = eventPayload(body);
+    if (typeHeader === "DryRun") return c.body(null, 204);
+
+    const requestId = randomUUID();
+    c.header("x-amzn-RequestId", requestId);
+    const request: InvokeRequestInput = {
+      v: 1, requestId, invocationType: typeHeader, logType, function: toFunctionSpec(fn, res),
+      attempt: 1, acceptedAt: Date.now(), ...(clientContext ? { clientContext } : {}),
+    };
+
+    if (typeHeader === InvocationType.Event) {
+      await invokeAsync(res.js, request, payload);
+      return c.body(null, 202);
+    }
+
+    const { result, body: out } = await invokeSync(res.nc, request, payload);
+    if (result.status === "error") throw fromWire(result.error as WireError);
+    c.header("X-Amz-Executed-Version", result.executedVersion);
+    if (result.logTail !== undefined) c.header("X-Amz-Log-Result", result.logTail);
+    if (result.status === "function_error") c.header("X-Amz-Function-Error", "Unhandled");
+    c.header("Content-Type", "application/json");
+    return c.body(out as Uint8Array<ArrayBuffer>, 200);
+  });
+}

@@ -1,0 +1,54 @@
+/** startIngest: the API server over an open NATS connection and Postgres pool; tests call this too. */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import type { Tracer } from "@opentelemetry/api";
+import type pg from "pg";
+import { createFunctionStore } from "@fnmesh/store";
+import { ensureAsyncStream, openCodeStore, serveHealth } from "@fnmesh/service-kit";
+import type { Logger } from "@fnmesh/telemetry";
+import { createApp } from "./app.ts";
+import { createCodeArtifacts } from "./code-artifacts.ts";
+import type { IngestConfig } from "./config.ts";
+
+export interface IngestDeps { nc: NatsConnection; pool: pg.Pool; config: IngestConfig; log: Logger; tracer: Tracer }
+export interface Ingest { url: string; stop(): Promise<void> }
+
+export async function startIngest(deps: IngestDeps): Promise<Ingest> {
+  const { nc, pool, config, log } = deps;
+  await ensureAsyncStream(nc);
+  const codeStore = await openCodeStore(nc);
+  const health = serveHealth(nc, "ingest");
+  let ready = false;
+  const app = createApp({
+    pool,
+    credentials: config.credentials,
+    isReady: () => ready,
+    resources: {
+      functions: createFunctionStore(pool), artifacts: createCodeArtifacts(codeStore), nc, js: jetstream(nc),
+      account: { region: config.region, accountId: config.accountId }, log, tracer: deps.tracer, defaultRole: config.defaultRole,
+    },
+  });
+  const server: Server = createServer(getRequestListener(app.fetch));
+  // Long sync invokes (up to 900 s) must not be cut by Node's default request timeout.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host}:${port}`;
+  ready = true;
+  health.setReady(true);
+  log.info("ingest listening", { url });
+  return {
+    url,
+    async stop() {
+      health.stop();
+      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); });
+    },
+  };
+}
