@@ -1,0 +1,104 @@
+/**
+ * Runs one decoded invocation in the sandbox and turns the outcome into Lambda's result: response
+ * body, function error, START/END/REPORT framed log (published line by line on `fnmesh.logs.<fn>`)
+ * and the 4 KB tail. Platform failures become an `error` result, never a thrown exception.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  catalog, Component, encodeJson, Limits, LogLevel, LogType, toFnmeshError,
+  type FunctionError, type InvokeRequest, type InvokeResult,
+} from "@fnmesh/protocol";
+import type { InvocationOutcome, SandboxRuntime } from "@fnmesh/sandbox";
+import type { Logger } from "@fnmesh/telemetry";
+import type { CodeCache } from "./code-cache.ts";
+import { endLine, functionLine, logTail, reportLine, startLine, timeoutLine } from "./lambda-log.ts";
+
+export interface RunnerDeps { runtime: SandboxRuntime; code: CodeCache; nc: NatsConnection; executorId: string; log: Logger }
+export interface RunResult { result: InvokeResult; body: Uint8Array }
+
+const enc = new TextEncoder();
+
+export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payload: Uint8Array): Promise<RunResult> {
+  const fn = req.function;
+  const lines: string[] = [];
+  const emit = (level: LogLevel, line: string, time = Date.now()) => {
+    lines.push(line);
+    deps.nc.publish(catalog.logs.subject(fn.name), encodeJson(catalog.logs.message, {
+      v: 1, requestId: req.requestId, function: fn.name, version: fn.version, time, level, line,
+    }));
+  };
+  emit(LogLevel.Platform, startLine(req.requestId, fn.version));
+
+  let outcome: InvocationOutcome;
+  if (fn.code.kind === "error") {
+    // Lambda accepts code it cannot import and reports the failure on every invoke.
+    outcome = {
+      status: "function_error", error: { errorType: fn.code.errorType, errorMessage: fn.code.errorMessage, trace: [] },
+      durationMs: 0, cold: true, maxMemoryUsedMb: 0, logs: [], logsTruncated: false,
+    };
+    emit(LogLevel.Error, functionLine(Date.now(), req.requestId, "ERROR", `${fn.code.errorType}: ${fn.code.errorMessage}`));
+  } else {
+    const sha = fn.code.sha256;
+    try {
+      outcome = await deps.runtime.invoke({
+        requestId: req.requestId,
+        event: new TextDecoder().decode(payload),
+        ...(req.clientContext ? { clientContext: Buffer.from(req.clientContext, "base64").toString("utf8") } : {}),
+        fn: {
+          key: `${fn.name}:${fn.revisionId}`, name: fn.name, version: fn.version, arn: fn.arn, runtime: fn.runtime,
+          memoryMb: fn.memoryMb, timeoutMs: fn.timeoutSec * 1000, env: fn.env, codeId: sha,
+          exportPath: fn.code.exportPath, handlerName: fn.handler, loadCode: () => deps.code.load(sha),
+        },
+        onLog: (l) => emit(l.level, functionLine(l.time, req.requestId, l.level, l.message), l.time),
+      });
+    } catch (err) {
+      const error = toFnmeshError(err, Component.Executor);
+      deps.log.error("invocation failed in the platform", { requestId: req.requestId, function: fn.name, code: error.code, err });
+      emit(LogLevel.Platform, endLine(req.requestId));
+      return { result: { v: 1, status: "error", requestId: req.requestId, error: error.toWire() }, body: new Uint8Array() };
+    }
+  }
+
+  let functionError: FunctionError | undefined;
+  let body: Uint8Array;
+  if (outcome.status === "ok") {
+    body = enc.encode(outcome.result);
+  } else {
+    const { errorType, errorMessage, trace } = outcome.error;
+    if (outcome.limit === "timeout") {
+      emit(LogLevel.Platform, timeoutLine(Date.now(), req.requestId, fn.timeoutSec));
+      functionError = { errorType, errorMessage: `RequestId: ${req.requestId} Error: ${errorMessage}` };
+    } else if (outcome.limit === "memory") {
+      functionError = { errorType, errorMessage: `RequestId: ${req.requestId} Error: ${errorMessage}` };
+    } else {
+      functionError = { errorType, errorMessage, trace };
+    }
+    if (outcome.limit !== "timeout") emit(LogLevel.Error, functionLine(Date.now(), req.requestId, "ERROR", `Invoke Error \t${JSON.stringify(functionError)}`));
+    body = enc.encode(JSON.stringify(functionError));
+  }
+  if (body.length > Limits.resultBytes && outcome.status === "ok") {
+    functionError = { errorType: "Function.ResponseSizeTooLarge", errorMessage: `Response payload size exceeded maximum allowed payload size (${Limits.resultBytes} bytes).` };
+    body = enc.encode(JSON.stringify(functionError));
+  }
+
+  const report = {
+    durationMs: outcome.durationMs, billedDurationMs: Math.max(1, Math.ceil(outcome.durationMs)), memorySizeMb: fn.memoryMb,
+    maxMemoryUsedMb: outcome.maxMemoryUsedMb, initDurationMs: outcome.initDurationMs,
+  };
+  emit(LogLevel.Platform, endLine(req.requestId));
+  emit(LogLevel.Platform, reportLine(req.requestId, report));
+
+  const common = {
+    v: 1 as const, requestId: req.requestId, executedVersion: fn.version, ...report, cold: outcome.cold,
+    executorId: deps.executorId, ...(req.logType === LogType.Tail ? { logTail: logTail(lines, Limits.logTailBytes) } : {}),
+  };
+  if (report.initDurationMs === undefined) delete (common as { initDurationMs?: number }).initDurationMs;
+  deps.log.info("invocation done", {
+    requestId: req.requestId, function: fn.name, version: fn.version, invocationType: req.invocationType, attempt: req.attempt,
+    outcome: functionError ? "function_error" : "ok", errorType: functionError?.errorType, durationMs: report.durationMs,
+    cold: outcome.cold, initDurationMs: outcome.initDurationMs, maxMemoryUsedMb: report.maxMemoryUsedMb,
+  });
+  const result: InvokeResult = functionError ? { ...common, status: "function_error", functionError } : { ...common, status: "ok" };
+  return { result, body };
+}
+

@@ -1,0 +1,18 @@
+import { connectNats, exitOnStartupFailure, onShutdown } from "@fnmesh/service-kit";
+import { startTelemetry } from "@fnmesh/telemetry";
+import { loadConfig } from "./config.ts";
+import { startExecutor } from "./service.ts";
+
+try {
+  const config = loadConfig(process.env);
+  const telemetry = startTelemetry({ service: "executor", logLevel: config.logLevel, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  const nc = await connectNats({ url: config.natsUrl, name: `fnmesh-executor-${config.executorId}` }, telemetry.log);
+  const executor = await startExecutor({ nc, config, log: telemetry.log, tracer: telemetry.tracer });
+  onShutdown(async () => {
+    await executor.stop();
+    await nc.drain();
+    await telemetry.stop();
+  }, telemetry.log);
+} catch (err) {
+  exitOnStartupFailure("executor")(err);
+}
