@@ -1,0 +1,117 @@
+/**
+ * `make dev`: runs the whole mesh locally. Starts nats-server (JetStream) and PostgreSQL with their
+ * data in FNMESH_DATA_DIR (default .fnmesh/) unless NATS_URL / DATABASE_URL point at running ones,
+ * applies migrations, starts the four services, waits for /healthz, and prints how to use it.
+ * Ctrl-C / SIGTERM stops every child it started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import pg from "pg";
+import { startNats, startPostgres } from "@fnmesh/test-harness";
+import { migrate } from "@fnmesh/store";
+
+const root = resolve(import.meta.dirname, "..");
+const env = process.env;
+const dataDir = resolve(root, env.FNMESH_DATA_DIR ?? ".fnmesh");
+const httpPort = Number(env.FNMESH_HTTP_PORT ?? 8080);
+const stops: (() => Promise<void>)[] = [];
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+const say = (msg: string) => process.stdout.write(`[dev] ${msg}\n`);
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say("stopping…");
+    await Promise.all([...children.values()].map((child) => new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      child.once("exit", () => { clearTimeout(kill); done(); });
+      child.kill("SIGTERM");
+    })));
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => say(`stop failed: ${String(err)}`));
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function startService(name: string, serviceEnv: NodeJS.ProcessEnv): void {
+  const flags = name === "executor" ? ["--no-node-snapshot"] : [];
+  const child = spawn(process.execPath, [...flags, resolve(root, `services/${name}/src/main.ts`)], {
+    env: serviceEnv, stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.set(name, child);
+  const prefix = (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).map((l) => `[${name}] ${l}\n`).join("");
+  child.stdout?.on("data", (c: Buffer) => process.stdout.write(prefix(c)));
+  child.stderr?.on("data", (c: Buffer) => process.stderr.write(prefix(c)));
+  child.on("exit", (code, signal) => {
+    if (stopping) return;
+    say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the mesh`);
+    void shutdown(1);
+  });
+}
+
+async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200) return;
+      last = await res.text();
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`fnmesh did not become healthy within ${timeoutMs} ms: ${last}`);
+}
+
+try {
+  mkdirSync(dataDir, { recursive: true });
+  let natsUrl = env.NATS_URL;
+  if (!natsUrl) {
+    const nats = await startNats({ dir: resolve(dataDir, "nats"), port: Number(env.FNMESH_NATS_PORT ?? 4222) });
+    stops.push(() => nats.stop());
+    natsUrl = nats.url;
+    say(`nats-server (JetStream) on ${natsUrl}, data in ${resolve(dataDir, "nats")}`);
+  }
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    const postgres = await startPostgres({ dir: resolve(dataDir, "postgres"), port: Number(env.FNMESH_PG_PORT ?? 5433) });
+    stops.push(() => postgres.stop());
+    databaseUrl = await ensureDatabase(postgres.url, "fnmesh");
+    say(`PostgreSQL on ${databaseUrl}, data in ${resolve(dataDir, "postgres")}`);
+  }
+  const applied = await migrate(databaseUrl);
+  say(applied.length ? `applied migrations ${applied.join(", ")}` : "database schema is up to date");
+
+  const serviceEnv = { ...env, NATS_URL: natsUrl, DATABASE_URL: databaseUrl, FNMESH_HTTP_PORT: String(httpPort) };
+  for (const name of ["executor", "scheduler", "trigger", "ingest"]) startService(name, serviceEnv);
+  const endpoint = `http://${env.FNMESH_HTTP_HOST ?? "127.0.0.1"}:${httpPort}`;
+  await waitHealthy(endpoint, 60_000);
+  say(`fnmesh is ready: Lambda API on ${endpoint}`);
+  say(`credentials: AWS_ACCESS_KEY_ID=${env.FNMESH_ACCESS_KEY_ID ?? "fnmesh"} AWS_SECRET_ACCESS_KEY=${env.FNMESH_SECRET_ACCESS_KEY ? "(from FNMESH_SECRET_ACCESS_KEY)" : "fnmesh-dev-secret"} region ${env.FNMESH_REGION ?? "us-east-1"}`);
+  say(`try: aws lambda list-functions --endpoint-url ${endpoint}`);
+  say("Ctrl-C stops everything.");
+} catch (err) {
+  process.stderr.write(`[dev] ${err instanceof Error ? err.message : String(err)}\n`);
+  await shutdown(1);
+}
