@@ -1,0 +1,177 @@
+/**
+ * Bundles a deployment package into one ES module for an isolate: no filesystem, no Node.js
+ * built-ins. Lambda accepts broken code at deploy time and fails at invoke time, so problems in
+ * the user's code are returned as data (`ok: false`) for the caller to store and report on invoke.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, posix, sep } from "node:path";
+
+import { build, type Message, type Plugin } from "esbuild";
+
+import { parseHandler } from "./handler-string.ts";
+import { writePackageDir } from "./package-dir.ts";
+import { toPackagePath } from "./package-path.ts";
+
+/** Version of the bundle's shape (the `userModule` export, the `require` shim); bumped on change. */
+export const BUNDLE_FORMAT_VERSION = 1;
+
+/** Lambda's `errorType` for code that cannot be loaded. contract: never rename. */
+export const UserCodeErrorType = {
+  ImportModuleError: "Runtime.ImportModuleError",
+  UserCodeSyntaxError: "Runtime.UserCodeSyntaxError",
+} as const;
+export type UserCodeErrorType = (typeof UserCodeErrorType)[keyof typeof UserCodeErrorType];
+
+/** A package (from `unpackZip`) and the function's `Handler`. */
+export interface BuildInput {
+  files: ReadonlyMap<string, Uint8Array>;
+  handler: string;
+}
+
+/** A bundle: evaluate `code` as an ES module, then `resolveExport(userModule, exportPath)`. */
+export interface BuildSuccess {
+  ok: true;
+  code: string;
+  /** Hex SHA-256 of `code` (UTF-8); the same input always gives the same code. */
+  sha256: string;
+  exportPath: string[];
+  /** The entry file inside the package, e.g. "src/app.js". */
+  entry: string;
+}
+
+/** User code that Lambda would fail to load; report it on invoke as `{ errorType, errorMessage }`. */
+export interface BuildFailure {
+  ok: false;
+  errorType: UserCodeErrorType;
+  errorMessage: string;
+}
+
+export type BuildResult = BuildSuccess | BuildFailure;
+
+/** The runtime interface client's lookup order for `${moduleRoot}/${moduleName}`. */
+const ENTRY_EXTENSIONS = ["", ".js", ".mjs", ".cjs"] as const;
+
+/** The virtual entry's name; ".mjs" puts esbuild's CommonJS interop in Node mode (see export-path.ts). */
+const ENTRY_SOURCEFILE = "fnmesh-entry.mjs";
+
+const CONFINE_PLUGIN = "fnmesh-confine";
+
+/**
+ * Prepended to every bundle. esbuild compiles `require("fs")` of an external (a Node built-in), and
+ * a `require(name)` it cannot resolve statically, to a shim that calls a `require` in scope, else
+ * throws 'Dynamic require of "fs" is not supported'.
+ * This `require` uses the host's if the isolate defines one, else throws the error Node throws
+ * for a missing module, so libraries' `try { require(x) } catch` fallbacks keep working.
+ * esbuild never names a symbol of its own `require` in ESM output, so this cannot collide.
+ */
+const BANNER = `// fnmesh bundle format ${BUNDLE_FORMAT_VERSION}
+var require = globalThis.require ?? function require(id) {
+  const error = new Error("Cannot find module '" + id + "': fnmesh functions cannot load Node.js built-ins or modules named at run time");
+  error.code = "MODULE_NOT_FOUND";
+  throw error;
+};`;
+
+/**
+ * Bundles `input.files` starting from the module named by `input.handler`. Throws `BundleError`
+ * for a caller mistake (`invalid_handler`, or `invalid_zip` for a path no zip may hold).
+ */
+export async function buildBundle(input: BuildInput): Promise<BuildResult> {
+  const { moduleRoot, moduleName, exportPath } = parseHandler(input.handler);
+  const files = new Map<string, Uint8Array>();
+  for (const [path, data] of input.files) files.set(toPackagePath(path), data);
+
+  const base = posix.join(moduleRoot, moduleName);
+  const candidates = ENTRY_EXTENSIONS.map((extension) => base + extension);
+  const entry = candidates.find((path) => files.has(path));
+  if (entry === undefined) {
+    return {
+      ok: false,
+      errorType: UserCodeErrorType.ImportModuleError,
+      errorMessage:
+        `Error: Cannot find module '${moduleName}'\n` +
+        `Looked for ${candidates.map((path) => JSON.stringify(path)).join(", ")} in the deployment package.`,
+    };
+  }
+
+  // realpath: esbuild reports real paths, which the confinement check compares against.
+  const dir = await realpath(await mkdtemp(join(tmpdir(), "fnmesh-bundle-")));
+  try {
+    const root = join(dir, "package");
+    await mkdir(root);
+    // Ends esbuild's upward search for the "type" field at our own directory.
+    await writeFile(join(dir, "package.json"), "{}");
+    await writePackageDir(root, files);
+
+    const result = await build({
+      stdin: {
+        contents: `import * as userModule from ${JSON.stringify(`./${entry}`)};\nexport { userModule };\n`,
+        resolveDir: root,
+        sourcefile: ENTRY_SOURCEFILE,
+        loader: "js",
+      },
+      // Paths in the output are relative to this, so the temp dir's name never reaches the code.
+      absWorkingDir: root,
+      bundle: true,
+      format: "esm",
+      platform: "node", // Node resolution; built-ins become external imports or `require` calls
+      conditions: [], // only Node's conditions: esbuild adds "module" unless given a list
+      tsconfigRaw: {}, // Lambda ignores tsconfig.json; also stops esbuild reading ones above `dir`
+      target: "es2024",
+      keepNames: true,
+      minify: false,
+      write: false,
+      logLevel: "silent",
+      banner: { js: BANNER },
+      plugins: [confineTo(root)],
+    });
+    const code = result.outputFiles[0]?.text ?? "";
+    const sha256 = createHash("sha256").update(code).digest("hex");
+    return { ok: true, code, sha256, exportPath, entry };
+  } catch (error) {
+    if (isEsbuildFailure(error)) return toBuildFailure(error.errors);
+    throw error;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Refuses to load files outside the package: without this, `import "/etc/x.json"`, a
+ * `../../..` path or a node_modules found above the temp dir would copy host files into the bundle.
+ */
+function confineTo(root: string): Plugin {
+  return {
+    name: CONFINE_PLUGIN,
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: /.*/, namespace: "file" }, (args) =>
+        args.path.startsWith(root + sep)
+          ? undefined
+          : { errors: [{ text: "Cannot import a file outside the deployment package" }] },
+      );
+    },
+  };
+}
+
+function isEsbuildFailure(error: unknown): error is Error & { errors: Message[] } {
+  return error instanceof Error && Array.isArray((error as { errors?: unknown }).errors);
+}
+
+/** esbuild messages that mean a module could not be found or read; everything else is syntax. */
+const IMPORT_FAILURE = /^(Could not resolve|Could not read|Cannot read|No loader is configured|Do not know how to load)/;
+
+/** Lambda's shape: `errorMessage` is `String(error)`; we add esbuild's file:line:column. */
+function toBuildFailure(errors: readonly Message[]): BuildFailure {
+  const first = errors[0];
+  const text = first?.text ?? "The build failed";
+  const importFailure = first === undefined || first.pluginName === CONFINE_PLUGIN || IMPORT_FAILURE.test(text);
+  const location = first?.location;
+  const where = location ? `${location.file}:${location.line}:${location.column + 1}: ` : "";
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more errors)` : "";
+  return {
+    ok: false,
+    errorType: importFailure ? UserCodeErrorType.ImportModuleError : UserCodeErrorType.UserCodeSyntaxError,
+    errorMessage: `${importFailure ? "Error" : "SyntaxError"}: ${where}${text}${more}`,
+  };
+}
