@@ -98,7 +98,7 @@ describe("deploy and invoke", () => {
   test("Event is queued durably (202) and runs; its log lines appear on the logs subject", async () => {
     const marker = randomName("evt");
     const lines: string[] = [];
-    const sub = stack.nc.subscribe(subjects.logs(name), { callback: (_e, m) => lines.push(decodeJson(LogEvent, m.data).line) });
+    const sub = stack.nc.subscribe(subjects.logs(name), { callback: (_e, m) => { lines.push(decodeJson(LogEvent, m.data).line); } });
     const out = await stack.lambda.send(new InvokeCommand({ FunctionName: name, InvocationType: "Event", Payload: payloadOf({ name: marker }) }));
     assert.equal(out.StatusCode, 202);
     assert.equal(out.Payload?.length ?? 0, 0);
