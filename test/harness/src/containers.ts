@@ -1,0 +1,97 @@
+/**
+ * The Docker path: when a container engine is reachable, servers run from images instead of local
+ * binaries (testcontainers' Ryuk sidecar removes them even if this process is killed). The
+ * testcontainers module is loaded only when first needed: it takes ~0.3 s to import.
+ */
+import type { StartedTestContainer } from "testcontainers";
+import { LogBuffer } from "./log-buffer.ts";
+import { NATS_MAX_PAYLOAD_BYTES } from "./nats-local.ts";
+import { POSTGRES_SETTINGS } from "./postgres-local.ts";
+import { waitForPostgres } from "./pg-ready.ts";
+import type { NatsServer } from "./types.ts";
+import type { RawPostgres } from "./test-databases.ts";
+
+export const NATS_IMAGE = "nats:2.10";
+export const POSTGRES_IMAGE = "postgres:15";
+
+let available: Promise<boolean> | undefined;
+
+/** Whether a container engine answers; checked once per process (fails in ~2 ms without one). */
+export function containerRuntimeAvailable(): Promise<boolean> {
+  available ??= import("testcontainers")
+    .then((testcontainers) => testcontainers.getContainerRuntimeClient())
+    .then(
+      () => true,
+      () => false,
+    );
+  return available;
+}
+
+export async function startNatsContainer(options: {
+  jetstream: boolean;
+  port: number | undefined;
+  debug: boolean;
+}): Promise<NatsServer> {
+  const { GenericContainer, Wait } = await import("testcontainers");
+  const logs = new LogBuffer({ echo: options.debug });
+  // nats-server has no command-line flag for max_payload, so the container gets a config file.
+  const config = [
+    "port: 4222",
+    'http: "0.0.0.0:8222"',
+    `max_payload: ${NATS_MAX_PAYLOAD_BYTES}`,
+    ...(options.jetstream ? ["jetstream {", '  store_dir: "/data"', "}"] : []),
+  ].join("\n");
+  const container = await new GenericContainer(NATS_IMAGE)
+    .withCopyContentToContainer([{ content: config, target: "/etc/fnmesh/nats-server.conf" }])
+    .withCommand(["-c", "/etc/fnmesh/nats-server.conf"])
+    .withExposedPorts(options.port === undefined ? 4222 : { container: 4222, host: options.port }, 8222)
+    .withWaitStrategy(Wait.forHttp("/healthz", 8222).forStatusCode(200))
+    .withLogConsumer((stream) => stream.on("data", (chunk: Buffer | string) => logs.append(chunk)))
+    .start();
+  const host = container.getHost();
+  const port = container.getMappedPort(4222);
+  const stop = stopOnce(container);
+  return {
+    url: `nats://${host}:${port}`,
+    port,
+    monitorUrl: `http://${host}:${container.getMappedPort(8222)}`,
+    dir: undefined,
+    logs: () => logs.text(),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+export async function startPostgresContainer(options: {
+  port: number | undefined;
+  debug: boolean;
+}): Promise<RawPostgres> {
+  const { GenericContainer, Wait } = await import("testcontainers");
+  const logs = new LogBuffer({ echo: options.debug });
+  const container = await new GenericContainer(POSTGRES_IMAGE)
+    .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: "trust" })
+    .withCommand(["postgres", ...POSTGRES_SETTINGS.flatMap((setting) => ["-c", setting])])
+    .withExposedPorts(options.port === undefined ? 5432 : { container: 5432, host: options.port })
+    // Throwaway data: keep it in memory.
+    .withTmpFs({ "/var/lib/postgresql/data": "rw" })
+    // The image's entrypoint runs a temporary server for initialisation first, hence 2 messages.
+    .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+    .withLogConsumer((stream) => stream.on("data", (chunk: Buffer | string) => logs.append(chunk)))
+    .start();
+  const host = container.getHost();
+  const port = container.getMappedPort(5432);
+  const url = `postgres://postgres@${host}:${port}/postgres`;
+  const stop = stopOnce(container);
+  try {
+    await waitForPostgres(url, { timeoutMs: 30_000 });
+  } catch (error) {
+    await stop();
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; its log:\n${logs.text()}`);
+  }
+  return { url, host, port, dir: undefined, logs: () => logs.text(), stop, throwaway: true };
+}
+
+function stopOnce(container: StartedTestContainer): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () => (stopping ??= container.stop().then(() => undefined));
+}

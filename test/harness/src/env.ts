@@ -1,0 +1,33 @@
+/**
+ * The harness's environment switches, read when a server is started (never at import time, so a
+ * test may set them first). They are the harness's interface to developers and CI:
+ *
+ * - `FNMESH_TEST_NATS_URL`: reuse a running NATS server instead of starting one.
+ * - `FNMESH_TEST_DATABASE_URL`: reuse a running PostgreSQL server (URL to a database whose user
+ *   may create databases) instead of starting one.
+ * - `FNMESH_TEST_DEBUG=1`: stream server logs to stderr as they are written.
+ * - `FNMESH_TEST_KEEP=1`: keep temporary server directories after stop, for post-mortems.
+ */
+export interface HarnessEnv {
+  natsUrl: string | undefined;
+  databaseUrl: string | undefined;
+  debug: boolean;
+  keep: boolean;
+}
+
+export function harnessEnv(env: NodeJS.ProcessEnv = process.env): HarnessEnv {
+  return {
+    natsUrl: nonEmpty(env.FNMESH_TEST_NATS_URL),
+    databaseUrl: nonEmpty(env.FNMESH_TEST_DATABASE_URL),
+    debug: isOn(env.FNMESH_TEST_DEBUG),
+    keep: isOn(env.FNMESH_TEST_KEEP),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function isOn(value: string | undefined): boolean {
+  return value === "1" || value === "true";
+}

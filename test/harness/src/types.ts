@@ -1,0 +1,80 @@
+/** The public handle and option types of the harness. */
+export interface NatsOptions {
+  /** Enable JetStream. Default true. */
+  jetstream?: boolean;
+  /**
+   * Keep config, JetStream store and ports file here and never delete it (the dev runner's
+   * persistent server). Default: a private temp dir, removed on stop. Implies local binaries.
+   */
+  dir?: string;
+  /** Client port. Default: any free port. */
+  port?: number;
+  /** Stream the server's log to stderr (as FNMESH_TEST_DEBUG=1 does). */
+  debug?: boolean;
+}
+
+/** A running NATS server (or a reused one, see FNMESH_TEST_NATS_URL). */
+export interface NatsServer extends AsyncDisposable {
+  /** Client URL, `nats://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly port: number;
+  /** Monitoring base URL (`/varz`, `/jsz`, `/healthz`); undefined for a reused server. */
+  readonly monitorUrl: string | undefined;
+  /** The server's directory (config, JetStream store); undefined for a container or reused server. */
+  readonly dir: string | undefined;
+  /** The tail (64 KB) of the server's log. */
+  logs(): string;
+  /** Stops the server and removes its temp dir; idempotent; a no-op for a reused server. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Applies the schema to an empty database, e.g. `(url) => migrate({ connectionString: url })`. */
+export type Migrate = (databaseUrl: string) => Promise<void>;
+
+export interface PostgresOptions {
+  /**
+   * Data directory to create or reuse (initdb is skipped if it holds PG_VERSION), never deleted:
+   * the dev runner's persistent server. Default: a private temp dir, removed on stop. Implies
+   * local binaries.
+   */
+  dir?: string;
+  /** TCP port on 127.0.0.1. Default: any free port. */
+  port?: number;
+  /**
+   * Run once into a template database that `testDatabase()` clones. It must close every
+   * connection it opens (a template cannot be cloned while in use). Without it, clones are empty.
+   */
+  migrate?: Migrate;
+  /** Stream the server's log to stderr (as FNMESH_TEST_DEBUG=1 does). */
+  debug?: boolean;
+}
+
+/** A running PostgreSQL server with `wal_level=logical` (or a reused one, see FNMESH_TEST_DATABASE_URL). */
+export interface PostgresServer extends AsyncDisposable {
+  /** Superuser URL to database `postgres`, e.g. `postgres://postgres@127.0.0.1:<port>/postgres`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The data directory; undefined for a container or reused server. */
+  readonly dir: string | undefined;
+  /** The tail (64 KB) of the server's log. */
+  logs(): string;
+  /** A fresh database for one test: a clone of the migrated template, or empty without `migrate`. */
+  testDatabase(): Promise<TestDatabase>;
+  /**
+   * Stops the server (fast shutdown) and removes its temp dir; idempotent. On a reused or persistent
+   * server it instead drops the template and any test databases not yet disposed.
+   */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** One test's database; disposing drops it, closing any connections still open to it. */
+export interface TestDatabase extends AsyncDisposable {
+  /** URL to this database, same server and user as `PostgresServer.url`. */
+  readonly url: string;
+  /** The database name, `t_<16 hex digits>`. */
+  readonly name: string;
+  [Symbol.asyncDispose](): Promise<void>;
+}
