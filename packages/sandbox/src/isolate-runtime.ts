@@ -1,0 +1,132 @@
+/**
+ * The isolated-vm implementation of `SandboxRuntime`: a warm pool of `IsolateSandbox`es plus the
+ * compiled-code cache they share.
+ */
+import { Component, ErrorCode, FnmeshError } from "@fnmesh/protocol";
+import { IsolateSandbox } from "./isolated-vm/sandbox.ts";
+import type { RunResult, SandboxSettings } from "./isolated-vm/sandbox.ts";
+import { CodeCache } from "./isolated-vm/code-cache.ts";
+import { LogCollector } from "./log-collector.ts";
+import type { InvocationInput, InvocationMetrics, InvocationOutcome, IsolateRuntimeOptions, RuntimeStats, SandboxFunction, SandboxRuntime } from "./types.ts";
+import { WarmPool } from "./warm-pool.ts";
+
+const MIB = 1024 * 1024;
+/** V8 code cache kept per process, across all functions. */
+const CODE_CACHE_BYTES = 256 * MIB;
+
+/** Resolved IsolateRuntimeOptions. */
+export interface IsolateRuntimeConfig {
+  memoryBudgetMb: number;
+  idleTtlMs: number;
+  maxLogBytes: number;
+  maxTimers: number;
+  initTimeoutMs: number;
+  onCatastrophicError: (message: string) => void;
+}
+
+export function resolveIsolateRuntimeOptions(options: IsolateRuntimeOptions = {}): IsolateRuntimeConfig {
+  const config: IsolateRuntimeConfig = {
+    memoryBudgetMb: options.memoryBudgetMb ?? 1024,
+    idleTtlMs: options.idleTtlMs ?? 5 * 60_000,
+    maxLogBytes: options.maxLogBytes ?? 256 * 1024,
+    maxTimers: options.maxTimers ?? 1000,
+    initTimeoutMs: options.initTimeoutMs ?? 10_000,
+    onCatastrophicError: options.onCatastrophicError ?? (() => {}),
+  };
+  const problems = (["memoryBudgetMb", "idleTtlMs", "maxLogBytes", "maxTimers", "initTimeoutMs"] as const)
+    .filter((name) => !(Number.isFinite(config[name]) && config[name] > 0))
+    .map((name) => `${name} must be a positive number (got ${String(options[name])})`);
+  if (problems.length > 0) {
+    throw new FnmeshError(ErrorCode.InvalidRequest, Component.Sandbox, `invalid isolate runtime options: ${problems.join("; ")}`);
+  }
+  return config;
+}
+
+/**
+ * Creates a runtime that runs Lambda Node.js handlers in isolated-vm isolates. The process must run
+ * with `--no-node-snapshot`.
+ */
+export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): SandboxRuntime {
+  const config = resolveIsolateRuntimeOptions(options);
+  const codeCache = new CodeCache(CODE_CACHE_BYTES);
+  const pool = new WarmPool<IsolateSandbox>({ memoryBudgetBytes: config.memoryBudgetMb * MIB, idleTtlMs: config.idleTtlMs });
+  const settings: SandboxSettings = {
+    maxLogBytes: config.maxLogBytes,
+    maxTimers: config.maxTimers,
+    initTimeoutMs: config.initTimeoutMs,
+    codeCache,
+    onCatastrophicError: config.onCatastrophicError,
+  };
+  let coldStarts = 0;
+  let warmStarts = 0;
+  let closed = false;
+
+  const unavailable = () => new FnmeshError(ErrorCode.Unavailable, Component.Sandbox, "the sandbox runtime is closed");
+
+  async function invoke(input: InvocationInput): Promise<InvocationOutcome> {
+    if (closed) throw unavailable();
+    const { fn } = input;
+    const logs = new LogCollector(config.maxLogBytes, input.onLog);
+    let sandbox = pool.acquire(fn.name, fn.key);
+    let cold: { code: string; startedAt: number } | undefined;
+    if (sandbox === undefined) {
+      const code = await loadCode(fn);
+      if (closed) throw unavailable();
+      const startedAt = performance.now();
+      sandbox = IsolateSandbox.create(fn, settings);
+      pool.add(sandbox);
+      cold = { code, startedAt };
+      coldStarts++;
+    } else {
+      warmStarts++;
+    }
+    let run: RunResult;
+    try {
+      run = await sandbox.run(input, logs, cold);
+    } catch (err) {
+      pool.release(sandbox, false);
+      throw err;
+    }
+    pool.release(sandbox, run.reusable);
+    return toOutcome(run, logs, cold !== undefined);
+  }
+
+  return {
+    invoke,
+    stats(): RuntimeStats {
+      return { ...pool.stats(), coldStarts, warmStarts };
+    },
+    async close() {
+      closed = true;
+      pool.clear();
+      codeCache.clear();
+    },
+  };
+}
+
+async function loadCode(fn: SandboxFunction): Promise<string> {
+  try {
+    const code = await fn.loadCode();
+    if (typeof code !== "string") throw new TypeError(`loadCode returned ${typeof code}, not a string`);
+    return code;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new FnmeshError(ErrorCode.CodeUnavailable, Component.Sandbox, `cannot load the code of ${fn.name}: ${message}`, { cause: err });
+  }
+}
+
+function toOutcome(run: RunResult, logs: LogCollector, cold: boolean): InvocationOutcome {
+  const metrics: InvocationMetrics = {
+    durationMs: run.durationMs,
+    cold,
+    maxMemoryUsedMb: run.maxMemoryUsedMb,
+    logs: logs.lines,
+    logsTruncated: logs.truncated,
+  };
+  if (run.initDurationMs !== undefined) metrics.initDurationMs = run.initDurationMs;
+  const { result } = run;
+  if (result.ok) return { status: "ok", result: result.result, ...metrics };
+  return result.limit === undefined
+    ? { status: "function_error", error: result.error, ...metrics }
+    : { status: "function_error", error: result.error, limit: result.limit, ...metrics };
+}

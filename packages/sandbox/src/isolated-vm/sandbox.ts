@@ -1,0 +1,384 @@
+/**
+ * One execution environment: an isolated-vm isolate with one context, belonging to one function
+ * key, running one invocation at a time.
+ *
+ * Every entry into the isolate that can run user code uses isolated-vm's async API, so user code
+ * runs on isolated-vm's threads and the host's timers stay free to end it: at the deadline the
+ * host disposes the isolate, which stops `while (true) {}` and endless microtask chains alike.
+ * Each entry also carries isolated-vm's `timeout` as a backstop (it covers the synchronous part and
+ * microtasks of one entry, not the wait for a promise).
+ */
+import { setImmediate as nextTurn } from "node:timers/promises";
+import ivm from "isolated-vm";
+import { Component, ErrorCode, FnmeshError, Limits, runtimeSupportsCallback } from "@fnmesh/protocol";
+import { handlerFile, lambdaEnvironment, logGroupName, newLogStreamName } from "../lambda-environment.ts";
+import type { LogCollector } from "../log-collector.ts";
+import { resultTooLargeError, toMemoryMb } from "../outcome.ts";
+import { PRELUDE_FILENAME, preludeSource } from "../prelude/index.ts";
+import { LOG_LEVELS, LOG_OVERFLOW } from "../prelude/types.ts";
+import type { InvokeResult, PreludeConfig } from "../prelude/types.ts";
+import type { InvocationInput, LimitHit, SandboxFunction } from "../types.ts";
+import type { Pooled } from "../warm-pool.ts";
+import { clearCallTimer, clearCallTimers, createCall, setHostTimer } from "./call.ts";
+import type { Call } from "./call.ts";
+import type { CodeCache } from "./code-cache.ts";
+import { failureToError, messageOf, TIMED_OUT } from "./failure.ts";
+import type { Failed, Failure } from "./failure.ts";
+import { compileBundleScript, loadModule, loadScript } from "./load-bundle.ts";
+import type { BundleTarget, CompiledScript } from "./load-bundle.ts";
+
+export interface SandboxSettings {
+  maxLogBytes: number;
+  maxTimers: number;
+  initTimeoutMs: number;
+  codeCache: CodeCache;
+  onCatastrophicError: (message: string) => void;
+}
+
+export type CallResult = { ok: true; result: string } | Failed;
+type InitResult = { ok: true } | Failed;
+
+export interface RunResult {
+  result: CallResult;
+  /** Cold starts only: from isolate creation to the handler found. */
+  initDurationMs?: number;
+  durationMs: number;
+  maxMemoryUsedMb: number;
+  /** False when the isolate must not serve again. */
+  reusable: boolean;
+}
+
+type PhaseResult<T> = { done: T } | { failure: Failure };
+
+/** The prelude's IsolateApi, as references the host calls. */
+interface IsolateApiRefs {
+  load: ivm.Reference;
+  invoke: ivm.Reference;
+  fire: ivm.Reference;
+  ready: ivm.Reference;
+}
+
+/** The prelude compiles once per process; its code cache serves every later isolate. */
+let preludeCode: { source: string; data?: ivm.ExternalCopy<ArrayBuffer> } | undefined;
+
+export class IsolateSandbox implements Pooled {
+  readonly key: string;
+  readonly name: string;
+  heapBytes = 0;
+  readonly #fn: SandboxFunction;
+  readonly #settings: SandboxSettings;
+  readonly #isolate: ivm.Isolate;
+  readonly #context: ivm.Context;
+  readonly #logStreamName: string;
+  #api: IsolateApiRefs | undefined;
+  #call: Call | null = null;
+  #seq = 0;
+  #disposed = false;
+  #disposedByHost = false;
+  #catastrophe: string | null = null;
+
+  private constructor(fn: SandboxFunction, settings: SandboxSettings, isolate: ivm.Isolate, context: ivm.Context) {
+    this.key = fn.key;
+    this.name = fn.name;
+    this.#fn = fn;
+    this.#settings = settings;
+    this.#isolate = isolate;
+    this.#context = context;
+    this.#logStreamName = newLogStreamName(fn.version);
+  }
+
+  /**
+   * Creates the isolate, its context and globals. Runs no user code, so it uses isolated-vm's
+   * synchronous API (microseconds per call instead of a thread hop). Throws FnmeshError.
+   */
+  static create(fn: SandboxFunction, settings: SandboxSettings): IsolateSandbox {
+    let self: IsolateSandbox | undefined;
+    let isolate: ivm.Isolate;
+    try {
+      isolate = new ivm.Isolate({
+        memoryLimit: fn.memoryMb,
+        onCatastrophicError: (message) => {
+          if (self !== undefined) self.#onCatastrophe(message);
+        },
+      });
+    } catch (err) {
+      throw new FnmeshError(ErrorCode.Internal, Component.Sandbox, `cannot create an isolate for ${fn.name}: ${messageOf(err)}`, { cause: err });
+    }
+    try {
+      self = new IsolateSandbox(fn, settings, isolate, isolate.createContextSync());
+      self.#installPrelude();
+      return self;
+    } catch (err) {
+      isolate.dispose();
+      throw new FnmeshError(ErrorCode.Internal, Component.Sandbox, `cannot set up an isolate for ${fn.name}: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
+  get usable(): boolean {
+    return !this.#disposed && !this.#isolate.isDisposed && this.#catastrophe === null;
+  }
+
+  /** Runs one invocation; with `cold`, first the cold start's init (compile, evaluate, find handler). */
+  async run(input: InvocationInput, logs: LogCollector, cold?: { code: string; startedAt: number }): Promise<RunResult> {
+    const call = createCall(++this.#seq, logs);
+    this.#call = call;
+    let initDurationMs: number | undefined;
+    let durationMs = 0;
+    let outcome: { result: CallResult; reusable: boolean };
+    try {
+      const init: InitResult = cold === undefined ? { ok: true } : await this.#init(call, cold.code);
+      if (cold !== undefined) initDurationMs = performance.now() - cold.startedAt;
+      if (init.ok) {
+        const started = performance.now();
+        outcome = await this.#invoke(call, input);
+        durationMs = performance.now() - started;
+      } else {
+        outcome = { result: init, reusable: false };
+      }
+    } finally {
+      await this.#endCall(call);
+    }
+    const reusable = outcome.reusable && call.failure === null && this.usable;
+    if (reusable) this.#measureHeap();
+    const maxMemoryUsedMb = call.failure?.kind === "memory" ? this.#fn.memoryMb : toMemoryMb(this.heapBytes);
+    return { result: outcome.result, initDurationMs, durationMs, maxMemoryUsedMb, reusable };
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const call = this.#call;
+    if (call !== null) this.#fail(call, { kind: "closed" });
+    this.#disposeIsolate();
+  }
+
+  // ---- set-up ----
+
+  #installPrelude(): void {
+    preludeCode ??= { source: preludeSource() };
+    const code = preludeCode;
+    const script: CompiledScript = this.#isolate.compileScriptSync(code.source, {
+      filename: PRELUDE_FILENAME,
+      ...(code.data === undefined ? { produceCachedData: true } : { cachedData: code.data }),
+    });
+    if (script.cachedDataRejected === true) code.data = undefined;
+    else if (code.data === undefined && script.cachedData !== undefined) code.data = script.cachedData;
+    const factory = script.runSync(this.#context, { reference: true, release: true }) as ivm.Reference;
+    const config = new ivm.ExternalCopy(this.#preludeConfig()).copyInto({ release: true });
+    // The bridge: fire-and-forget callbacks, so the isolate never waits on the host's event loop.
+    const api = factory.applySync(
+      undefined,
+      [
+        new ivm.Callback((seq: unknown, level: unknown, message: unknown, time: unknown) => this.#onLog(seq, level, message, time), {
+          ignored: true,
+        }),
+        new ivm.Callback((seq: unknown, id: unknown, delayMs: unknown) => this.#onSetTimer(seq, id, delayMs), { ignored: true }),
+        new ivm.Callback((seq: unknown, id: unknown) => this.#onClearTimer(seq, id), { ignored: true }),
+        config,
+      ],
+      { result: { reference: true } },
+    ) as ivm.Reference;
+    factory.release();
+    this.#api = {
+      load: api.getSync("load", { reference: true }),
+      invoke: api.getSync("invoke", { reference: true }),
+      fire: api.getSync("fire", { reference: true }),
+      ready: api.getSync("ready", { reference: true }),
+    };
+    api.release();
+  }
+
+  #preludeConfig(): PreludeConfig {
+    const fn = this.#fn;
+    return {
+      env: lambdaEnvironment(fn, this.#logStreamName),
+      nodeVersion: process.version,
+      maxTimers: this.#settings.maxTimers,
+      maxLogChars: this.#settings.maxLogBytes,
+      supportsCallback: runtimeSupportsCallback(fn.runtime),
+      functionName: fn.name,
+      functionVersion: fn.version,
+      invokedFunctionArn: fn.arn,
+      memoryLimitInMB: String(fn.memoryMb),
+      logGroupName: logGroupName(fn.name),
+      logStreamName: this.#logStreamName,
+      exportPath: fn.exportPath,
+      handlerName: fn.handlerName,
+      maxResultChars: Limits.resultBytes,
+    };
+  }
+
+  #apiRefs(): IsolateApiRefs {
+    if (this.#api === undefined) throw new Error("prelude not installed");
+    return this.#api;
+  }
+
+  // ---- phases ----
+
+  async #init(call: Call, code: string): Promise<InitResult> {
+    const limitMs = this.#settings.initTimeoutMs;
+    const outcome = await this.#phase(call, limitMs, async (): Promise<InitResult> => {
+      const filename = `file:///var/task/${handlerFile(this.#fn.handlerName)}.mjs`;
+      const script = await compileBundleScript(this.#isolate, code, this.#fn.codeId, this.#settings.codeCache, filename);
+      const { load, ready } = this.#apiRefs();
+      const target: BundleTarget = { isolate: this.#isolate, context: this.#context, load, ready, filename, seq: call.seq, deadline: call.deadline, limitMs };
+      const loaded = script !== null ? await loadScript(target, script) : await loadModule(target, code);
+      if (!("logsSent" in loaded)) return loaded;
+      call.logsSent = loaded.logsSent;
+      return loaded.ok ? { ok: true } : { ok: false, error: loaded.error };
+    });
+    if ("failure" in outcome) return failureToError(outcome.failure, "init", this.#fn.memoryMb);
+    return outcome.done;
+  }
+
+  async #invoke(call: Call, input: InvocationInput): Promise<{ result: CallResult; reusable: boolean }> {
+    const limitMs = this.#fn.timeoutMs;
+    const outcome = await this.#phase(
+      call,
+      limitMs,
+      () =>
+        this.#apiRefs().invoke.apply(undefined, [call.seq, call.deadline, input.requestId, input.event, input.clientContext], {
+          result: { promise: true, copy: true },
+          timeout: limitMs,
+        }) as Promise<InvokeResult>,
+    );
+    if ("failure" in outcome) return { result: failureToError(outcome.failure, "invoke", this.#fn.memoryMb), reusable: false };
+    const done = outcome.done;
+    call.logsSent = done.logsSent;
+    if (!done.ok) {
+      const limit: LimitHit | undefined = done.resultChars !== undefined ? "result_size" : undefined;
+      return { result: limit === undefined ? { ok: false, error: done.error } : { ok: false, error: done.error, limit }, reusable: !done.fatal };
+    }
+    if (Buffer.byteLength(done.result, "utf8") > Limits.resultBytes) {
+      return { result: { ok: false, error: resultTooLargeError(Limits.resultBytes), limit: "result_size" }, reusable: true };
+    }
+    return { result: { ok: true, result: done.result }, reusable: true };
+  }
+
+  /** Runs `work` under a wall-clock limit; the isolate is disposed when the limit passes. */
+  async #phase<T>(call: Call, limitMs: number, work: () => Promise<T>): Promise<PhaseResult<T>> {
+    call.limitMs = limitMs;
+    call.deadline = Date.now() + limitMs;
+    const timer = setTimeout(() => this.#fail(call, { kind: "timeout", limitMs }), limitMs);
+    try {
+      const settled = work().then(
+        (done): PhaseResult<T> => ({ done }),
+        (err: unknown): PhaseResult<T> => {
+          const failure = this.#classify(call, err);
+          this.#fail(call, failure);
+          return { failure };
+        },
+      );
+      return await Promise.race([settled, call.failed.then((failure): PhaseResult<T> => ({ failure }))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Why an entry into the isolate rejected. */
+  #classify(call: Call, err: unknown): Failure {
+    if (call.failure !== null) return call.failure;
+    if (this.#disposed) return { kind: "closed" };
+    const message = messageOf(err);
+    if (message.includes("memory limit")) return { kind: "memory" };
+    if (message.includes(TIMED_OUT)) return { kind: "timeout", limitMs: call.limitMs };
+    if (this.#catastrophe !== null) return { kind: "crashed", message: this.#catastrophe };
+    // Nothing but the memory limit disposes an isolate behind the host's back.
+    if (this.#isolate.isDisposed) return this.#disposedByHost ? { kind: "crashed", message } : { kind: "memory" };
+    return { kind: "unhandled", reason: err };
+  }
+
+  /** Ends the call's current phase with `failure`; the isolate is discarded. */
+  #fail(call: Call, failure: Failure): void {
+    if (call.failure !== null) return;
+    call.failure = failure;
+    clearCallTimers(call);
+    this.#disposeIsolate();
+    call.resolveFailed(failure);
+  }
+
+  async #endCall(call: Call): Promise<void> {
+    clearCallTimers(call);
+    if (call.inflight.size > 0) await Promise.allSettled([...call.inflight]);
+    // Log lines travel as separate fire-and-forget messages; let any still queued arrive.
+    for (let turn = 0; turn < 50 && call.failure === null && call.logs.received < call.logsSent; turn++) await nextTurn();
+    clearCallTimers(call);
+    if (this.#call === call) this.#call = null;
+  }
+
+  #onCatastrophe(message: string): void {
+    this.#catastrophe = message;
+    try {
+      this.#settings.onCatastrophicError(message);
+    } catch {
+      // The embedder's hook must not take the host down.
+    }
+    const call = this.#call;
+    if (call !== null) setImmediate(() => this.#fail(call, { kind: "crashed", message }));
+  }
+
+  #disposeIsolate(): void {
+    this.#disposedByHost = true;
+    if (this.#isolate.isDisposed) return;
+    try {
+      this.#isolate.dispose();
+    } catch {
+      // Already going away.
+    }
+  }
+
+  #measureHeap(): void {
+    if (!this.usable) return;
+    try {
+      const heap = this.#isolate.getHeapStatisticsSync();
+      this.heapBytes = heap.total_heap_size + heap.externally_allocated_size;
+    } catch {
+      // A dying isolate keeps its last measurement.
+    }
+  }
+
+  // ---- bridge: calls from the isolate ----
+
+  #currentCall(seq: unknown): Call | null {
+    const call = this.#call;
+    return call !== null && call.seq === seq && call.failure === null ? call : null;
+  }
+
+  #onLog(seq: unknown, level: unknown, message: unknown, time: unknown): void {
+    const call = this.#currentCall(seq);
+    if (call === null) return;
+    call.logs.received++;
+    if (level === LOG_OVERFLOW) {
+      call.logs.truncate();
+      return;
+    }
+    const name = typeof level === "number" ? LOG_LEVELS[level] : undefined;
+    if (name === undefined || typeof message !== "string") return;
+    call.logs.add(name, message, typeof time === "number" ? time : Date.now());
+  }
+
+  #onSetTimer(seq: unknown, id: unknown, delayMs: unknown): void {
+    const call = this.#currentCall(seq);
+    if (call === null || typeof id !== "number" || typeof delayMs !== "number") return;
+    setHostTimer(call, id, delayMs, this.#settings.maxTimers, () => this.#fire(call, id));
+  }
+
+  #onClearTimer(seq: unknown, id: unknown): void {
+    const call = this.#currentCall(seq);
+    if (call !== null && typeof id === "number") clearCallTimer(call, id);
+  }
+
+  /** A host timer is due: run its callback in the isolate, bounded by what is left of the phase. */
+  #fire(call: Call, id: number): void {
+    if (this.#call !== call || call.failure !== null || !this.usable) return;
+    const timeout = Math.max(1, Math.ceil(call.deadline - Date.now()));
+    const running = this.#apiRefs()
+      .fire.apply(undefined, [call.seq, id], { timeout })
+      .then(
+        () => {},
+        (err: unknown) => this.#fail(call, this.#classify(call, err)),
+      );
+    call.inflight.add(running);
+    void running.finally(() => call.inflight.delete(running));
+  }
+}

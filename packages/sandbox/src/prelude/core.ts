@@ -1,0 +1,106 @@
+import type { Bridge, ErrorBody, PreludeConfig, Rt } from "./types.ts";
+
+/**
+ * In-isolate: creates the prelude's private state. Serialised with `toString()`, so it must stay
+ * self-contained. It runs before any user code.
+ */
+export function createCore(bridge: Bridge, config: PreludeConfig): Rt {
+  const noCrash: Promise<ErrorBody> = new Promise(() => {});
+
+  function describe(value: unknown): string {
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
+
+  function isErrorLike(value: unknown): value is { name: unknown; message: unknown; stack: unknown } {
+    if (value instanceof Error) return true;
+    if (typeof value !== "object" || value === null) return false;
+    const v = value as Record<string, unknown>;
+    return typeof v.name === "string" && typeof v.message === "string" && typeof v.stack === "string";
+  }
+
+  // As Lambda's runtime (toRapidResponse): Errors keep name/message/stack; anything else reports
+  // `typeof value` and its string form.
+  function toErrorBody(error: unknown): ErrorBody {
+    try {
+      if (isErrorLike(error)) {
+        const name = typeof error.name === "string" && error.name !== "" ? error.name : (error as object).constructor?.name ?? "Error";
+        const message = typeof error.message === "string" ? error.message : describe(error.message);
+        const stack = typeof error.stack === "string" ? error.stack : `${name}: ${message}`;
+        // Frames of the prelude say nothing about the user's code.
+        const trace = stack.split("\n").filter((line) => !line.includes("fnmesh:prelude"));
+        return { errorType: name, errorMessage: message, trace };
+      }
+      return { errorType: typeof error, errorMessage: describe(error), trace: [] };
+    } catch {
+      return {
+        errorType: "handled",
+        errorMessage: "an error was thrown, but reading its name, message or stack failed",
+        trace: [],
+      };
+    }
+  }
+
+  let crash: (body: ErrorBody) => void = () => {};
+
+  const rt: Rt = {
+    bridge,
+    config,
+    seq: 0,
+    deadline: 0,
+    logsSent: 0,
+    logChars: 0,
+    logOverflowed: false,
+    format: (args) => args.map((a) => describe(a)).join(" "),
+    inspect: (value) => describe(value),
+    log(level, message) {
+      if (rt.seq === 0 || rt.logOverflowed) return;
+      rt.logChars += message.length;
+      if (rt.logChars > config.maxLogChars) {
+        // Tell the host once and stop copying lines across: the host adds the marker line.
+        rt.logOverflowed = true;
+        rt.logsSent++;
+        bridge.log(rt.seq, -1, "", Date.now());
+        return;
+      }
+      rt.logsSent++;
+      bridge.log(rt.seq, level, message, Date.now());
+    },
+    uncaught(error) {
+      if (rt.seq === 0) return;
+      crash(toErrorBody(error));
+    },
+    crashed: noCrash,
+    toErrorBody,
+    begin(seq, deadline) {
+      // A cold start's init and handler share one seq; each phase has its own deadline.
+      rt.deadline = deadline;
+      if (rt.seq === seq) return;
+      rt.seq = seq;
+      rt.logsSent = 0;
+      rt.logChars = 0;
+      rt.logOverflowed = false;
+      rt.crashed = new Promise((resolve) => {
+        crash = resolve;
+      });
+    },
+    end() {
+      for (const cleanup of rt.onEnd) cleanup();
+      rt.seq = 0;
+      rt.crashed = noCrash;
+      crash = () => {};
+    },
+    onEnd: [],
+    fire: () => {},
+    api: {
+      load: async () => ({ ok: false, error: toErrorBody(new Error("lambda module missing")), logsSent: 0 }),
+      invoke: async () => ({ ok: false, error: toErrorBody(new Error("lambda module missing")), fatal: true, logsSent: 0 }),
+      fire: (seq, id) => rt.fire(seq, id),
+      ready: () => {},
+    },
+  };
+  return rt;
+}

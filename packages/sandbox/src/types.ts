@@ -1,0 +1,107 @@
+import type { Runtime } from "@fnmesh/protocol";
+
+/** One function as the sandbox sees it: identity, configuration and a way to fetch its code. */
+export interface SandboxFunction {
+  /** Warm-pool key; changes whenever code OR configuration changes (e.g. name + revisionId). */
+  key: string;
+  name: string;
+  version: string;
+  arn: string;
+  runtime: Runtime;
+  /** Isolate heap limit, also reported as the function's "Memory Size". */
+  memoryMb: number;
+  /** Wall-clock limit per invocation. */
+  timeoutMs: number;
+  env: Record<string, string>;
+  /** sha256 of the bundle: key of the compiled-code cache. */
+  codeId: string;
+  /** Path to the handler inside the bundle's `userModule` export, e.g. `["handler"]`. */
+  exportPath: string[];
+  /** The Handler setting as written, for error messages (`index.handler is undefined or not exported`). */
+  handlerName: string;
+  /** The bundle: one ES module exporting `userModule`. Called only on a cold start. */
+  loadCode(): Promise<string>;
+}
+
+export interface InvocationInput {
+  requestId: string;
+  fn: SandboxFunction;
+  /** JSON text of the event, already validated as JSON. */
+  event: string;
+  /** JSON text of the client context, if any. */
+  clientContext?: string;
+  /** Called for each log line as it happens. */
+  onLog?: (line: LogLine) => void;
+}
+
+export type LogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR";
+
+export interface LogLine {
+  /** Epoch ms. */
+  time: number;
+  level: LogLevel;
+  message: string;
+}
+
+export interface InvocationMetrics {
+  /** Handler time only (not init), in ms. */
+  durationMs: number;
+  /** Present only on cold starts: isolate + context + globals + compile + evaluate. */
+  initDurationMs?: number;
+  cold: boolean;
+  maxMemoryUsedMb: number;
+  logs: LogLine[];
+  logsTruncated: boolean;
+}
+
+/** Lambda's error document for a function's own failure. */
+export interface FunctionErrorBody {
+  errorType: string;
+  errorMessage: string;
+  trace: string[];
+}
+
+/** Which limit ended the invocation, when one did. */
+export type LimitHit = "timeout" | "memory" | "result_size";
+
+export type InvocationOutcome =
+  | ({ status: "ok"; result: string } & InvocationMetrics)
+  | ({ status: "function_error"; error: FunctionErrorBody; limit?: LimitHit } & InvocationMetrics);
+
+/** Runs invocations. A user function's failure is an outcome; only platform failures throw (FnmeshError). */
+export interface SandboxRuntime {
+  invoke(input: InvocationInput): Promise<InvocationOutcome>;
+  stats(): RuntimeStats;
+  /** Disposes every isolate; in-flight invocations reject with an `unavailable` FnmeshError. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeStats {
+  isolates: number;
+  busy: number;
+  idle: number;
+  /** Distinct warm-pool keys with at least one isolate. */
+  functions: number;
+  /** Last measured heap of all isolates, in bytes. */
+  heapBytes: number;
+  coldStarts: number;
+  warmStarts: number;
+}
+
+export interface IsolateRuntimeOptions {
+  /** Total heap of idle isolates before least-recently-used ones are disposed. Default 1024. */
+  memoryBudgetMb?: number;
+  /** Idle isolates older than this are disposed. Default 300 000 (5 min). */
+  idleTtlMs?: number;
+  /** Log bytes kept per invocation; past it lines are dropped and one marker line added. Default 256 KiB. */
+  maxLogBytes?: number;
+  /** Pending timers per invocation; one more throws RangeError in the isolate. Default 1000. */
+  maxTimers?: number;
+  /** Limit on a cold start's init phase (compile + module evaluation), as Lambda's 10 s. Default 10 000. */
+  initTimeoutMs?: number;
+  /**
+   * Called when V8 reports it lost control of an isolate (isolated-vm `onCatastrophicError`). The
+   * isolate is discarded; isolated-vm advises ending the process soon after. Default: ignored.
+   */
+  onCatastrophicError?: (message: string) => void;
+}
