@@ -37,6 +37,11 @@ async function shutdown(code: number): Promise<never> {
 }
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
+process.on("SIGHUP", () => void shutdown(0));
+// `make` and `npm` do not forward SIGTERM: when whoever started us dies, we are re-parented, and
+// must stop everything rather than leave servers running with nobody to stop them.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) void shutdown(0); }, 500).unref();
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl });
