@@ -5,9 +5,8 @@ SYSTEM_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/de
 ifeq ($(shell [ $(SYSTEM_NODE_MAJOR) -ge 24 ] && echo yes),yes)
   NODE_ENV_VARS :=
 else
-  # Node 24 from .tools first on PATH; node-gyp must build against its headers, not the system's.
+  # Node 24 from .tools first on PATH (scripts/setup.sh points node-gyp at its headers when installing).
   export PATH := $(N24)/bin:/usr/sbin:$(PATH)
-  export npm_config_nodedir := $(N24)
 endif
 export PATH := $(PATH):/usr/sbin
 

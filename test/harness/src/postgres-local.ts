@@ -18,10 +18,9 @@ export const POSTGRES_SETTINGS: readonly string[] = [
   "wal_level=logical",
   "max_replication_slots=10",
   "max_wal_senders=10",
-  "fsync=off",
-  "synchronous_commit=off",
-  "full_page_writes=off",
 ];
+/** Only for throwaway data: a persistent dir (the dev runner's) keeps PostgreSQL's crash safety. */
+export const NON_DURABLE_SETTINGS: readonly string[] = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"];
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const BIND_ATTEMPTS = 5;
@@ -201,7 +200,7 @@ async function startServer(
         "-p", String(port),
         "-k", socketDir,
         "-c", "listen_addresses=127.0.0.1",
-        ...POSTGRES_SETTINGS.flatMap((setting) => ["-c", setting]),
+        ...[...POSTGRES_SETTINGS, ...(options.dir === undefined ? NON_DURABLE_SETTINGS : [])].flatMap((setting) => ["-c", setting]),
       ],
       cwd: "/",
       ...user,
