@@ -4,6 +4,7 @@
  * and the 4 KB tail. Platform failures become an `error` result, never a thrown exception.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
+import { trace } from "@opentelemetry/api";
 import {
   catalog, Component, encodeJson, Limits, LogLevel, LogType, toFnmeshError,
   type FunctionError, type InvokeRequest, type InvokeResult,
@@ -21,10 +22,12 @@ const enc = new TextEncoder();
 export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payload: Uint8Array): Promise<RunResult> {
   const fn = req.function;
   const lines: string[] = [];
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  const traceId = spanContext && spanContext.traceId !== "00000000000000000000000000000000" ? spanContext.traceId : undefined;
   const emit = (level: LogLevel, line: string, time = Date.now()) => {
     lines.push(line);
     deps.nc.publish(catalog.logs.subject(fn.name), encodeJson(catalog.logs.message, {
-      v: 1, requestId: req.requestId, function: fn.name, version: fn.version, time, level, line,
+      v: 1, requestId: req.requestId, function: fn.name, version: fn.version, time, level, line, ...(traceId ? { traceId } : {}),
     }));
   };
   emit(LogLevel.Platform, startLine(req.requestId, fn.version));

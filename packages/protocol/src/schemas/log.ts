@@ -22,5 +22,7 @@ export const LogEvent = z.object({
   level: z.enum(Object.values(LogLevel) as [LogLevel, ...LogLevel[]]),
   /** The line exactly as it appears in the Lambda-format log (without trailing newline). */
   line: z.string(),
+  /** W3C trace id of the invocation, when it was traced. */
+  traceId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
 });
 export type LogEvent = z.infer<typeof LogEvent>;

@@ -1,0 +1,123 @@
+/**
+ * The executor over real NATS, below the HTTP API: trace context from message headers reaches
+ * the invocation, bad messages are answered or dead-lettered with a reason, saturation is refused,
+ * missing code is a retryable platform error.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { zipSync, strToU8 } from "fflate";
+import { buildBundle, unpackZip } from "@fnmesh/bundle";
+import {
+  catalog, codeKeys, decodeFramed, decodeJson, DLQ_STREAM, encodeFramed, Header, LogEvent, subjects,
+  type CodeRef, type InvokeRequestInput, type InvokeResult,
+} from "@fnmesh/protocol";
+import { openCodeStore } from "@fnmesh/service-kit";
+import { createLogger, startTelemetry } from "@fnmesh/telemetry";
+import { eventually, startNats, type NatsServer } from "@fnmesh/test-harness";
+import { loadConfig } from "../src/config.ts";
+import { startExecutor, type Executor } from "../src/service.ts";
+
+let server: NatsServer;
+let nc: NatsConnection;
+let executor: Executor;
+const quiet = () => undefined;
+
+before(async () => {
+  server = await startNats();
+  nc = await connect({ servers: server.url });
+  const telemetry = startTelemetry({ service: "executor-test", write: quiet });
+  executor = await startExecutor({
+    nc, log: createLogger({ service: "executor", write: quiet }), tracer: telemetry.tracer,
+    config: loadConfig({ NATS_URL: server.url, FNMESH_EXECUTOR_CONCURRENCY: "1", FNMESH_EXECUTOR_QUEUE_DEPTH: "0" }),
+  });
+});
+after(async () => {
+  await executor?.stop();
+  await nc?.close();
+  await server?.stop();
+});
+
+async function deploy(source: string): Promise<CodeRef> {
+  const built = await buildBundle({ files: unpackZip(zipSync({ "index.mjs": strToU8(source) })), handler: "index.handler" });
+  assert.ok(built.ok);
+  const store = await openCodeStore(nc);
+  await store.putBlob({ name: codeKeys.bundle(built.sha256) }, new TextEncoder().encode(built.code));
+  return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: 1 };
+}
+
+function request(name: string, code: CodeRef, extra: Partial<InvokeRequestInput> = {}): InvokeRequestInput {
+  return {
+    v: 1, requestId: randomUUID(), invocationType: "RequestResponse", logType: "None", acceptedAt: Date.now(),
+    function: { name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, version: "$LATEST", revisionId: randomUUID(),
+      runtime: "nodejs22.x", handler: "index.handler", memoryMb: 128, timeoutSec: 5, env: {}, codeSha256: "x=", code },
+    ...extra,
+  };
+}
+
+async function invoke(req: InvokeRequestInput, payload = "{}", headers = natsHeaders()): Promise<{ result: InvokeResult; body: string }> {
+  const msg = await nc.request(subjects.invoke(req.function.name), encodeFramed(catalog.invoke.request, req, new TextEncoder().encode(payload)),
+    { timeout: 20_000, headers });
+  const { envelope, payload: body } = decodeFramed(catalog.invoke.reply, msg.data);
+  return { result: envelope, body: new TextDecoder().decode(body) };
+}
+
+describe("executor over NATS", () => {
+  test("the W3C trace id in the request headers is carried onto every log event of the invocation", async () => {
+    const code = await deploy("export const handler = async () => { console.log('traced'); return 1; };");
+    const traceId = randomUUID().replace(/-/g, "");
+    const h = natsHeaders();
+    h.set(Header.TraceParent, `00-${traceId}-${"ab".repeat(8)}-01`);
+    const events: LogEvent[] = [];
+    const sub = nc.subscribe(subjects.logs("traced-fn"), { callback: (_e, m) => { events.push(decodeJson(LogEvent, m.data)); } });
+    const { result } = await invoke(request("traced-fn", code), "{}", h);
+    assert.equal(result.status, "ok");
+    await eventually(() => events.some((e) => e.line.startsWith("REPORT")), { name: "log events arrived" });
+    sub.unsubscribe();
+    assert.ok(events.length >= 4, "START, the console line, END, REPORT");
+    for (const e of events) assert.equal(e.traceId, traceId, e.line);
+    assert.ok(events.some((e) => e.level === "INFO" && e.line.endsWith("\tINFO\ttraced")));
+  });
+
+  test("an undecodable sync request is answered with invalid_message, not dropped", async () => {
+    const msg = await nc.request(subjects.invoke("whatever"), new TextEncoder().encode("garbage without envelope"), { timeout: 5_000 });
+    const { envelope } = decodeFramed(catalog.invoke.reply, msg.data);
+    assert.equal(envelope.status, "error");
+    assert.equal(envelope.status === "error" && envelope.error.code, "invalid_message");
+  });
+
+  test("an undecodable async message goes to the dead-letter stream with its reason", async () => {
+    const js = jetstream(nc);
+    const garbage = new TextEncoder().encode(`{"v":2}\n${randomUUID()}`);
+    await js.publish(subjects.async("dlq-fn"), garbage, { msgID: randomUUID() });
+    const jsm = await jetstreamManager(nc);
+    const found = await eventually(async () => {
+      const m = await jsm.streams.getMessage(DLQ_STREAM, { last_by_subj: subjects.dlq("invalid_message") });
+      assert.deepEqual(Buffer.from(m.data), Buffer.from(garbage));
+      return m;
+    }, { name: "dead letter stored", timeoutMs: 10_000 });
+    assert.match(found.header.get(Header.DeadLetterReason), /invalid async invoke request: v/);
+    assert.equal(found.header.get(Header.OriginalSubject), subjects.async("dlq-fn"));
+  });
+
+  test("past its concurrency and queue, the executor refuses with too_many_requests", async () => {
+    const code = await deploy("export const handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms)); return e.ms; };");
+    const slow = invoke(request("slow-fn", code), '{"ms":1500}');
+    await new Promise((r) => setTimeout(r, 300));
+    const refused = await invoke(request("slow-fn", code), '{"ms":1}');
+    assert.equal(refused.result.status, "error");
+    assert.equal(refused.result.status === "error" && refused.result.error.code, "too_many_requests");
+    assert.equal((await slow).body, "1500");
+  });
+
+  test("code missing from the code store is a retryable code_unavailable error", async () => {
+    const { result } = await invoke(request("ghost-fn", { kind: "bundle", sha256: "0".repeat(64), exportPath: ["handler"], format: 1 }));
+    assert.equal(result.status, "error");
+    if (result.status === "error") {
+      assert.equal(result.error.code, "code_unavailable");
+      assert.equal(result.error.retryable, true);
+    }
+  });
+});
