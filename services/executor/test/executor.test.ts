@@ -95,6 +95,7 @@ describe("executor over NATS", () => {
     const jsm = await jetstreamManager(nc);
     const found = await eventually(async () => {
       const m = await jsm.streams.getMessage(DLQ_STREAM, { last_by_subj: subjects.dlq("invalid_message") });
+      assert.ok(m, "no dead letter yet");
       assert.deepEqual(Buffer.from(m.data), Buffer.from(garbage));
       return m;
     }, { name: "dead letter stored", timeoutMs: 10_000 });

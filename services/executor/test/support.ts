@@ -1,0 +1,105 @@
+/**
+ * A real executor on a real nats-server, driven the way ingest drives it: bundles in the code
+ * object store, framed invoke requests on `fnmesh.invoke.<fn>`.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import { zipSync, strToU8 } from "fflate";
+import { buildBundle, unpackZip } from "@fnmesh/bundle";
+import {
+  catalog, codeKeys, decodeFramed, encodeFramed, type CodeRef, type FunctionSpec, type InvokeRequestInput, type InvokeResult,
+} from "@fnmesh/protocol";
+import { openCodeStore } from "@fnmesh/service-kit";
+import { createLogger, startTelemetry } from "@fnmesh/telemetry";
+import { startNats, type NatsServer } from "@fnmesh/test-harness";
+import { loadConfig } from "../src/config.ts";
+import { startExecutor, type Executor } from "../src/service.ts";
+
+export interface ExecutorHarness extends AsyncDisposable {
+  nc: NatsConnection;
+  executor: Executor;
+  /** Bundles `files` (default entry index.mjs / index.handler) and stores the bundle; returns its CodeRef. */
+  deploy(files: Record<string, string> | string, handler?: string): Promise<CodeRef>;
+  /** A FunctionSpec with fresh name and revision unless overridden. */
+  spec(code: CodeRef, overrides?: Partial<FunctionSpec>): FunctionSpec;
+  invoke(fn: FunctionSpec, event?: unknown, options?: { headers?: MsgHdrs; logType?: "None" | "Tail"; rawPayload?: Uint8Array; clientContext?: string }): Promise<Invoked>;
+}
+
+export interface Invoked {
+  result: InvokeResult;
+  /** The response body as text (the handler's JSON, or the function error document). */
+  body: string;
+  /** Parsed body. */
+  json: unknown;
+  /** Decoded log tail when logType was Tail. */
+  log: string;
+}
+
+export async function startExecutorHarness(env: Record<string, string> = {}): Promise<ExecutorHarness> {
+  const server: NatsServer = await startNats();
+  const nc = await connect({ servers: server.url });
+  const quiet = () => undefined;
+  const telemetry = startTelemetry({ service: "executor-test", write: quiet });
+  const executor = await startExecutor({
+    nc, log: createLogger({ service: "executor", write: quiet }), tracer: telemetry.tracer,
+    config: loadConfig({ NATS_URL: server.url, ...env }),
+  });
+  const store = await openCodeStore(nc);
+  return {
+    nc,
+    executor,
+    async deploy(files, handler = "index.handler") {
+      const map = typeof files === "string" ? { "index.mjs": files } : files;
+      const zip = zipSync(Object.fromEntries(Object.entries(map).map(([k, v]) => [k, strToU8(v)])));
+      const built = await buildBundle({ files: unpackZip(zip), handler });
+      if (!built.ok) return { kind: "error", errorType: built.errorType, errorMessage: built.errorMessage };
+      await store.putBlob({ name: codeKeys.bundle(built.sha256) }, new TextEncoder().encode(built.code));
+      return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: 1 };
+    },
+    spec(code, overrides = {}) {
+      const name = overrides.name ?? `fn-${randomUUID().slice(0, 8)}`;
+      return {
+        name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, version: "$LATEST", revisionId: randomUUID(),
+        runtime: "nodejs22.x", handler: "index.handler", memoryMb: 128, timeoutSec: 3, env: {}, codeSha256: "unused=", code,
+        ...overrides,
+      };
+    },
+    async invoke(fn, event = {}, options = {}) {
+      const request: InvokeRequestInput = {
+        v: 1, requestId: randomUUID(), invocationType: "RequestResponse", logType: options.logType ?? "Tail",
+        acceptedAt: Date.now(), function: fn, ...(options.clientContext ? { clientContext: options.clientContext } : {}),
+      };
+      const payload = options.rawPayload ?? new TextEncoder().encode(JSON.stringify(event));
+      const msg = await nc.request(subjects(fn.name), encodeFramed(catalog.invoke.request, request, payload),
+        { timeout: fn.timeoutSec * 1000 + 30_000, headers: options.headers ?? natsHeaders() });
+      const { envelope, payload: out } = decodeFramed(catalog.invoke.reply, msg.data);
+      const body = new TextDecoder().decode(out);
+      let json: unknown;
+      try { json = body === "" ? undefined : JSON.parse(body); } catch { json = undefined; }
+      const log = envelope.status !== "error" && envelope.logTail ? Buffer.from(envelope.logTail, "base64").toString("utf8") : "";
+      return { result: envelope, body, json, log };
+    },
+    async [Symbol.asyncDispose]() {
+      await executor.stop();
+      await nc.close();
+      await server.stop();
+    },
+  };
+}
+
+function subjects(name: string): string {
+  return catalog.invoke.subject(name);
+}
+
+/** Asserts a function error and returns its document. */
+export function functionError(inv: Invoked): { errorType: string; errorMessage: string; trace?: string[] } {
+  assert.equal(inv.result.status, "function_error", `expected a function error, got ${inv.result.status}: ${inv.body}`);
+  return inv.json as { errorType: string; errorMessage: string; trace?: string[] };
+}
+
+/** Asserts success and returns the parsed result. */
+export function okResult(inv: Invoked): unknown {
+  assert.equal(inv.result.status, "ok", `expected ok, got ${inv.result.status}: ${inv.body}`);
+  return inv.json;
+}
