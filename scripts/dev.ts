@@ -5,7 +5,7 @@
  * Ctrl-C / SIGTERM stops every child it started.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import pg from "pg";
 import { startNats, startPostgres } from "@fnmesh/test-harness";
@@ -25,12 +25,15 @@ async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     say("stopping…");
-    await Promise.all([...children.values()].map((child) => new Promise<void>((done) => {
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      child.once("exit", () => { clearTimeout(kill); done(); });
-      child.kill("SIGTERM");
-    })));
+    // The front door first, so nothing new is dispatched, then the services it dispatches to.
+    for (const group of [["ingest"], ["executor", "scheduler", "trigger"]]) {
+      await Promise.all(group.map((name) => children.get(name)).filter((c) => c !== undefined).map((child) => new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        const kill = setTimeout(() => child.kill("SIGKILL"), 35_000);
+        child.once("exit", () => { clearTimeout(kill); done(); });
+        child.kill("SIGTERM");
+      })));
+    }
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => say(`stop failed: ${String(err)}`));
   }
   process.exit(code);
@@ -57,11 +60,15 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   return url.toString();
 }
 
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+
 function startService(name: string, serviceEnv: NodeJS.ProcessEnv): void {
   const flags = name === "executor" ? ["--no-node-snapshot"] : [];
-  const child = spawn(process.execPath, [...flags, resolve(root, `services/${name}/src/main.ts`)], {
-    env: serviceEnv, stdio: ["ignore", "pipe", "pipe"],
-  });
+  const node = [process.execPath, ...flags, resolve(root, `services/${name}/src/main.ts`)];
+  // Each service in its own process group so Ctrl-C reaches only this runner, which stops them in
+  // order; setpriv's parent-death signal still stops them if this runner is killed outright.
+  const [command, ...args] = SETPRIV ? [SETPRIV, "--pdeathsig", "SIGTERM", "--", ...node] : node;
+  const child = spawn(command ?? process.execPath, args, { env: serviceEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
   children.set(name, child);
   const prefix = (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).map((l) => `[${name}] ${l}\n`).join("");
   child.stdout?.on("data", (c: Buffer) => process.stdout.write(prefix(c)));

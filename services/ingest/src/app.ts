@@ -9,12 +9,13 @@ import type pg from "pg";
 import type { IngestEnv, IngestResources } from "./context.ts";
 import { verifySigV4, type Credentials } from "./auth/sigv4.ts";
 import { bodyLimitFor, readBody } from "./http-body.ts";
+import type { InFlight } from "./in-flight.ts";
 import { awsErrorBody, toAwsError } from "./lambda/errors.ts";
 import { registerFunctionRoutes } from "./lambda/function-routes.ts";
 import { registerInvokeRoute } from "./lambda/invoke-route.ts";
 import { checkReadiness } from "./readiness.ts";
 
-export interface AppOptions { resources: IngestResources; pool: pg.Pool; credentials: Credentials; isReady: () => boolean }
+export interface AppOptions { resources: IngestResources; pool: pg.Pool; credentials: Credentials; isReady: () => boolean; inFlight: InFlight }
 
 function queryRecord(url: URL): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -36,6 +37,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
 
   app.use("/2015-03-31/*", async (c, next) => {
     const started = performance.now();
+    options.inFlight.enter();
     const amznRequestId = randomUUID();
     const url = new URL(c.req.url);
     const parent = propagation.extract(context.active(), Object.fromEntries(c.req.raw.headers));
@@ -66,6 +68,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
         requestId: c.res.headers.get("x-amzn-RequestId"), durationMs: Math.round((performance.now() - started) * 100) / 100,
         traceId: span.spanContext().traceId,
       });
+      options.inFlight.leave();
     }
   });
 

@@ -11,7 +11,11 @@ import { ensureAsyncStream, openCodeStore, serveHealth } from "@fnmesh/service-k
 import type { Logger } from "@fnmesh/telemetry";
 import { createApp } from "./app.ts";
 import { createCodeArtifacts } from "./code-artifacts.ts";
+import { createInFlight } from "./in-flight.ts";
 import type { IngestConfig } from "./config.ts";
+
+/** How long shutdown waits for in-flight requests. */
+const SHUTDOWN_GRACE_MS = 30_000;
 
 export interface IngestDeps { nc: NatsConnection; pool: pg.Pool; config: IngestConfig; log: Logger; tracer: Tracer }
 export interface Ingest { url: string; stop(): Promise<void> }
@@ -22,8 +26,10 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const codeStore = await openCodeStore(nc);
   const health = serveHealth(nc, "ingest");
   let ready = false;
+  const inFlight = createInFlight();
   const app = createApp({
     pool,
+    inFlight,
     credentials: config.credentials,
     isReady: () => ready,
     resources: {
@@ -47,8 +53,14 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   return {
     url,
     async stop() {
+      ready = false;
+      health.setReady(false, "stopping");
+      const closed = new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); });
+      // Requests already accepted finish (publishes, writes) before the pool and NATS go away.
+      if (!(await inFlight.idle(SHUTDOWN_GRACE_MS))) log.warn("stopping with requests still in flight", { count: inFlight.count });
+      server.closeAllConnections();
+      await closed;
       health.stop();
-      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); });
     },
   };
 }

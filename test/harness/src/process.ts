@@ -55,6 +55,8 @@ export async function spawnServer(options: ServerProcessOptions): Promise<Server
       ? [options.command, options.args]
       : [setpriv, ["--pdeathsig", options.exitSignal, "--", options.command, ...options.args]];
   const child = spawn(command, args, {
+    // Own process group: a terminal's Ctrl-C reaches only our process, which stops servers in order.
+    detached: true,
     cwd: options.cwd,
     uid: options.uid,
     gid: options.gid,

@@ -1,0 +1,190 @@
+/**
+ * HTTP load with `wrk`: one pre-signed Invoke request replayed by every connection, a Lua script
+ * that sets it and counts wrong answers, and a parser for wrk's `--latency` report.
+ *
+ * Replaying one signature works because SigV4 has no nonce: ingest accepts it for 15 minutes
+ * around its X-Amz-Date, so `signInvoke` is called right before each run.
+ */
+import { spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { HttpRequest } from "@smithy/protocol-http";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { Credentials } from "./stack.ts";
+
+const INSTALL_HINT = "wrk is required for the throughput runs: install it with `apt-get install -y wrk`";
+
+/** One HTTP request exactly as wrk will send it. */
+export interface PreparedRequest { url: string; method: "POST"; headers: Record<string, string>; body: string }
+
+export interface WrkResult {
+  connections: number;
+  threads: number;
+  durationS: number;
+  requests: number;
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** wrk's "Non-2xx or 3xx responses". */
+  non2xx: number;
+  /** Responses that were not 2xx, carried X-Amz-Function-Error, or lacked the handler's `"ok":true`. */
+  badResponses: number;
+  socketErrors: { connect: number; read: number; write: number; timeout: number };
+  /** wrk's full output, kept in the JSON results. */
+  output: string;
+}
+
+/** Signs POST /2015-03-31/functions/<name>/invocations with `body` as the Lambda SDK would. */
+export async function signInvoke(endpoint: string, functionName: string, body: string, credentials: Credentials): Promise<PreparedRequest> {
+  const base = new URL(endpoint);
+  const path = `/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
+  const signer = new SignatureV4({ service: "lambda", region: "us-east-1", sha256: Sha256, credentials });
+  const signed = await signer.sign(new HttpRequest({
+    method: "POST", protocol: base.protocol, hostname: base.hostname, port: Number(base.port), path,
+    headers: { host: base.host, "content-type": "application/json" }, body,
+  }));
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(signed.headers)) headers[name] = String(value);
+  return { url: `${base.origin}${path}`, method: "POST", headers, body };
+}
+
+/** The baseline's unauthenticated request for handler `name`. */
+export function plainPost(baseUrl: string, name: string, body: string): PreparedRequest {
+  const base = new URL(baseUrl);
+  return { url: `${base.origin}/fn/${encodeURIComponent(name)}`, method: "POST", headers: { host: base.host, "content-type": "application/json" }, body };
+}
+
+/** A Lua string literal for any string (decimal escapes for everything but plain printable ASCII). */
+function luaString(s: string): string {
+  let out = '"';
+  for (const byte of Buffer.from(s, "utf8")) {
+    const ch = String.fromCharCode(byte);
+    out += byte >= 0x20 && byte < 0x7f && ch !== '"' && ch !== "\\" ? ch : `\\${byte}`;
+  }
+  return `${out}"`;
+}
+
+/** wrk script: sets method, body and headers; counts bad responses per thread and sums them at the end. */
+function luaScript(req: PreparedRequest): string {
+  const headerLines = Object.entries(req.headers).map(([name, value]) =>
+    // wrk adds its own Host unless `Host` (this exact case) is set; the signed host must be the one sent.
+    `wrk.headers[${luaString(name.toLowerCase() === "host" ? "Host" : name)}] = ${luaString(value)}`);
+  return [
+    `wrk.method = ${luaString(req.method)}`,
+    `wrk.body = ${luaString(req.body)}`,
+    ...headerLines,
+    "bad = 0",
+    "local threads = {}",
+    "function setup(thread) table.insert(threads, thread) end",
+    "function response(status, headers, body)",
+    "  local fnerr = headers[\"x-amz-function-error\"] or headers[\"X-Amz-Function-Error\"]",
+    "  if status < 200 or status > 299 or fnerr or not string.find(body or \"\", '\"ok\"%s*:%s*true') then bad = bad + 1 end",
+    "end",
+    "function done(summary, latency, requests)",
+    "  local total = 0",
+    "  for _, t in ipairs(threads) do total = total + (t:get(\"bad\") or 0) end",
+    "  io.write(string.format(\"bench-bad-responses: %d\\n\", total))",
+    "end",
+    "",
+  ].join("\n");
+}
+
+/** Resolves with wrk's version line, or rejects with INSTALL_HINT if wrk is not on PATH. */
+export function checkWrk(): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn("wrk", ["-v"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => { out += c.toString(); });
+    child.stderr.on("data", (c: Buffer) => { out += c.toString(); });
+    child.on("error", (err: NodeJS.ErrnoException) => fail(new Error(err.code === "ENOENT" ? INSTALL_HINT : `${INSTALL_HINT} (${err.message})`)));
+    // `wrk -v` prints its version (then a copyright and usage) and exits 1.
+    child.on("close", () => done(/^wrk \S+/.exec(out.trim())?.[0] ?? "wrk"));
+  });
+}
+
+const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+function timeMs(text: string | undefined): number {
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text ?? "");
+  return m ? Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? Number.NaN) : Number.NaN;
+}
+
+function parseWrkOutput(output: string): Omit<WrkResult, "connections" | "threads" | "durationS" | "output"> {
+  const num = (re: RegExp) => { const m = re.exec(output); return m ? Number(m[1]) : 0; };
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  return {
+    requests: num(/(\d+) requests in /),
+    requestsPerSec: num(/Requests\/sec:\s+([\d.]+)/),
+    p50Ms: timeMs(/^\s+50%\s+(\S+)/m.exec(output)?.[1]),
+    p99Ms: timeMs(/^\s+99%\s+(\S+)/m.exec(output)?.[1]),
+    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
+    badResponses: num(/bench-bad-responses: (\d+)/),
+    socketErrors: {
+      connect: Number(sock?.[1] ?? 0), read: Number(sock?.[2] ?? 0), write: Number(sock?.[3] ?? 0), timeout: Number(sock?.[4] ?? 0),
+    },
+  };
+}
+
+interface WrkRun {
+  request: PreparedRequest;
+  connections: number;
+  durationS: number;
+  scriptPath: string;
+  /** Kills wrk when aborted (the bench is being interrupted). */
+  signal?: AbortSignal;
+}
+
+/** Runs `wrk --latency` with the request's script; rejects if wrk fails or reports no requests. */
+async function runWrk(run: WrkRun): Promise<WrkResult> {
+  await writeFile(run.scriptPath, luaScript(run.request));
+  const threads = Math.min(2, run.connections);
+  const args = [`-t${threads}`, `-c${run.connections}`, `-d${run.durationS}s`, "--timeout", "10s", "--latency", "-s", run.scriptPath, run.request.url];
+  const output = await new Promise<string>((done, fail) => {
+    const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"], ...(run.signal ? { signal: run.signal, killSignal: "SIGKILL" as const } : {}) });
+    let out = "";
+    let err = "";
+    const guard = setTimeout(() => child.kill("SIGKILL"), (run.durationS + 30) * 1000);
+    child.stdout.on("data", (c: Buffer) => { out += c.toString(); });
+    child.stderr.on("data", (c: Buffer) => { err += c.toString(); });
+    child.on("error", (e: NodeJS.ErrnoException) => { clearTimeout(guard); fail(new Error(e.code === "ENOENT" ? INSTALL_HINT : e.message)); });
+    child.on("close", (code, signal) => {
+      clearTimeout(guard);
+      if (code === 0) done(out);
+      else fail(new Error(`wrk ${args.join(" ")} failed (${signal ?? `code ${code}`}): ${err || out}`));
+    });
+  });
+  const parsed = parseWrkOutput(output);
+  if (parsed.requests === 0) throw new Error(`wrk completed no requests against ${run.request.url}:\n${output}`);
+  return { connections: run.connections, threads, durationS: run.durationS, ...parsed, output };
+}
+
+export interface ThroughputRun {
+  connections: readonly number[];
+  durationS: number;
+  /** An untimed run at 8 connections first, so JIT and pools are warm. */
+  warmupS: number;
+  scriptPath: string;
+  /** Called before each run: the request (re-signed if needed). */
+  prepare: () => Promise<PreparedRequest>;
+  signal?: AbortSignal;
+  /** Wrong answers or socket errors during the warm-up are appended here. */
+  errors: string[];
+  progress?: (connections: number) => void;
+}
+
+/** A warm-up, then one wrk run per connection count, in order. */
+export async function measureThroughput(t: ThroughputRun): Promise<WrkResult[]> {
+  const run = async (connections: number, durationS: number) =>
+    runWrk({ request: await t.prepare(), connections, durationS, scriptPath: t.scriptPath, ...(t.signal ? { signal: t.signal } : {}) });
+  const warmup = await run(8, t.warmupS);
+  const sock = warmup.socketErrors;
+  if (warmup.badResponses + sock.connect + sock.read + sock.write + sock.timeout > 0) {
+    t.errors.push(`wrk warm-up: ${warmup.badResponses} wrong answers (${warmup.non2xx} non-2xx), socket errors ${JSON.stringify(sock)}`);
+  }
+  const results: WrkResult[] = [];
+  for (const connections of t.connections) {
+    t.progress?.(connections);
+    results.push(await run(connections, t.durationS));
+  }
+  return results;
+}
