@@ -69,6 +69,16 @@ describe("deploy and invoke", () => {
     await assert.rejects(stack.lambda.send(new GetFunctionCommand({ FunctionName: name, Qualifier: "7" })), ResourceNotFoundException);
   });
 
+  test("GetFunction's Code.Location downloads the exact zip without credentials, and only untampered", async () => {
+    const fn = await stack.lambda.send(new GetFunctionCommand({ FunctionName: name }));
+    const location = fn.Code?.Location ?? "";
+    const res = await fetch(location);
+    assert.equal(res.status, 200);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), Buffer.from(ESM_WITH_DEP));
+    const forged = location.replace(/signature=([0-9a-f])/, (_m, c: string) => `signature=${c === "0" ? "1" : "0"}`);
+    assert.equal((await fetch(forged)).status, 403);
+  });
+
   test("RequestResponse returns the handler's result; module state survives warm invokes", async () => {
     const first = await stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: payloadOf({ name: "ada" }) }));
     assert.equal(first.StatusCode, 200);

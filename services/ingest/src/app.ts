@@ -6,6 +6,9 @@ import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type pg from "pg";
+import type { ObjectStore } from "@nats-io/obj";
+import { codeKeys } from "@fnmesh/protocol";
+import { CODE_PATH, verifyCodeLink } from "./code-download.ts";
 import type { IngestEnv, IngestResources } from "./context.ts";
 import { verifySigV4, type Credentials } from "./auth/sigv4.ts";
 import { bodyLimitFor, readBody } from "./http-body.ts";
@@ -15,7 +18,10 @@ import { registerFunctionRoutes } from "./lambda/function-routes.ts";
 import { registerInvokeRoute } from "./lambda/invoke-route.ts";
 import { checkReadiness } from "./readiness.ts";
 
-export interface AppOptions { resources: IngestResources; pool: pg.Pool; credentials: Credentials; isReady: () => boolean; inFlight: InFlight }
+export interface AppOptions {
+  resources: IngestResources; pool: pg.Pool; credentials: Credentials; isReady: () => boolean; inFlight: InFlight;
+  codeStore: ObjectStore;
+}
 
 function queryRecord(url: URL): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -33,6 +39,17 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
   app.get("/healthz", async (c) => {
     const r = await checkReadiness(res.nc, options.pool, options.isReady());
     return c.json({ status: r.ready ? "ok" : "unavailable", checks: r.checks }, r.ready ? 200 : 503);
+  });
+
+  app.get(`${CODE_PATH}/:file`, async (c) => {
+    const sha = c.req.param("file").replace(/\.zip$/, "");
+    if (!verifyCodeLink(options.credentials.secretAccessKey, sha, c.req.query("expires"), c.req.query("signature"))) {
+      return c.body(awsErrorBody({ status: 403, type: "AccessDeniedException", message: "Invalid or expired code link" }), 403,
+        { "x-amzn-ErrorType": "AccessDeniedException", "Content-Type": "application/json" });
+    }
+    const zip = await options.codeStore.getBlob(codeKeys.zip(sha));
+    if (!zip) return c.body(null, 404);
+    return c.body(zip as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/zip" });
   });
 
   app.use("/2015-03-31/*", async (c, next) => {

@@ -16,6 +16,8 @@ export interface IngestResources {
   log: Logger;
   tracer: Tracer;
   defaultRole: string;
+  /** Key for GetFunction's time-limited code download links. */
+  codeLinkSecret: string;
 }
 
 /** Hono variables set by the body/auth middleware. */

@@ -30,11 +30,13 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const app = createApp({
     pool,
     inFlight,
+    codeStore,
     credentials: config.credentials,
     isReady: () => ready,
     resources: {
       functions: createFunctionStore(pool), artifacts: createCodeArtifacts(codeStore), nc, js: jetstream(nc),
       account: { region: config.region, accountId: config.accountId }, log, tracer: deps.tracer, defaultRole: config.defaultRole,
+      codeLinkSecret: config.credentials.secretAccessKey,
     },
   });
   const server: Server = createServer(getRequestListener(app.fetch));

@@ -5,6 +5,10 @@ import type { IngestEnv, IngestResources } from "../context.ts";
 import { invalidParameter } from "./errors.ts";
 import { functionArn, parseFunctionRef } from "./function-name.ts";
 import { functionConfiguration } from "./function-configuration.ts";
+import { codeLocation } from "../code-download.ts";
+
+/** Links point back at the host the client used. */
+const publicBaseUrl = (requestUrl: string) => new URL(requestUrl).origin;
 import {
   checkEnvironment, checkHandler, checkMemory, checkRuntime, checkTimeout, CreateFunctionBody, parseBody,
   rejectUnsupported, UpdateFunctionCodeBody, UpdateFunctionConfigurationBody,
@@ -72,7 +76,7 @@ export function registerFunctionRoutes(app: Hono<IngestEnv>, res: IngestResource
     c.set("functionName", fn.name);
     return c.json({
       Configuration: functionConfiguration(fn, res.account),
-      Code: { RepositoryType: "NATS", Location: `nats://objectstore/fnmesh-code/${fn.zipKey}` },
+      Code: { RepositoryType: "S3", Location: codeLocation(publicBaseUrl(c.req.url), res.codeLinkSecret, fn.zipKey.replace(/^zip\//, "")) },
     });
   });
 
