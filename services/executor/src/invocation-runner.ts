@@ -18,13 +18,20 @@ export interface RunnerDeps { runtime: SandboxRuntime; code: CodeCache; nc: Nats
 export interface RunResult { result: InvokeResult; body: Uint8Array }
 
 const enc = new TextEncoder();
+/** A published log line never approaches NATS max_payload; the sandbox already caps each invocation's total. */
+const MAX_LINE_CHARS = 256 * 1024;
+const tooLarge = (): FunctionError => ({
+  errorType: "Function.ResponseSizeTooLarge",
+  errorMessage: `Response payload size exceeded maximum allowed payload size (${Limits.resultBytes} bytes).`,
+});
 
 export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payload: Uint8Array): Promise<RunResult> {
   const fn = req.function;
   const lines: string[] = [];
   const spanContext = trace.getActiveSpan()?.spanContext();
   const traceId = spanContext && spanContext.traceId !== "00000000000000000000000000000000" ? spanContext.traceId : undefined;
-  const emit = (level: LogLevel, line: string, time = Date.now()) => {
+  const emit = (level: LogLevel, full: string, time = Date.now()) => {
+    const line = full.length > MAX_LINE_CHARS ? `${full.slice(0, MAX_LINE_CHARS)} [fnmesh] line truncated` : full;
     lines.push(line);
     deps.nc.publish(catalog.logs.subject(fn.name), encodeJson(catalog.logs.message, {
       v: 1, requestId: req.requestId, function: fn.name, version: fn.version, time, level, line, ...(traceId ? { traceId } : {}),
@@ -76,11 +83,13 @@ export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payloa
     } else {
       functionError = { errorType, errorMessage, trace };
     }
+    // An error document is a response too: bounded like a result (a 10 MB stack must not break the reply).
+    if (Buffer.byteLength(JSON.stringify(functionError)) > Limits.resultBytes) functionError = tooLarge();
     if (outcome.limit !== "timeout") emit(LogLevel.Error, functionLine(Date.now(), req.requestId, "ERROR", `Invoke Error \t${JSON.stringify(functionError)}`));
     body = enc.encode(JSON.stringify(functionError));
   }
   if (body.length > Limits.resultBytes && outcome.status === "ok") {
-    functionError = { errorType: "Function.ResponseSizeTooLarge", errorMessage: `Response payload size exceeded maximum allowed payload size (${Limits.resultBytes} bytes).` };
+    functionError = tooLarge();
     body = enc.encode(JSON.stringify(functionError));
   }
 

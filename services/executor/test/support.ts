@@ -103,3 +103,57 @@ export function okResult(inv: Invoked): unknown {
   assert.equal(inv.result.status, "ok", `expected ok, got ${inv.result.status}: ${inv.body}`);
   return inv.json;
 }
+
+/** Deploys `files` and returns a fresh FunctionSpec for them; `overrides.handler` names the entry (default index.handler). */
+export async function deployFunction(
+  h: ExecutorHarness, files: Record<string, string> | string, overrides: Partial<FunctionSpec> = {},
+): Promise<FunctionSpec> {
+  const handler = overrides.handler ?? "index.handler";
+  return h.spec(await h.deploy(files, handler), { ...overrides, handler });
+}
+
+/** Asserts the invocation hit its timeout, with Lambda's error document and log line. */
+export function assertTimedOut(inv: Invoked, timeoutSec: number): void {
+  const seconds = timeoutSec.toFixed(2);
+  assert.deepEqual(functionError(inv), {
+    errorType: "Sandbox.Timedout", errorMessage: `RequestId: ${inv.result.requestId} Error: Task timed out after ${seconds} seconds`,
+  });
+  assert.match(inv.log, new RegExp(`\\n\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${inv.result.requestId} Task timed out after ${seconds.replace(".", "\\.")} seconds\\n`));
+}
+
+/** Asserts the invocation exceeded its memory limit (`memoryMb`). */
+export function assertOutOfMemory(inv: Invoked, memoryMb: number): void {
+  assert.deepEqual(functionError(inv), {
+    errorType: "Runtime.OutOfMemory",
+    errorMessage: `RequestId: ${inv.result.requestId} Error: Runtime exited: JavaScript heap limit of ${memoryMb} MB exceeded`,
+  });
+}
+
+/** The invocation's `cold` flag (absent on platform errors). */
+export function isCold(inv: Invoked): boolean | undefined {
+  return inv.result.status === "error" ? undefined : inv.result.cold;
+}
+
+/**
+ * Asserts the executor still serves: a fresh function answers cold then warm, nothing is stuck
+ * busy, and the runtime's counters and idle heap are within bounds.
+ */
+export async function assertExecutorHealthy(h: ExecutorHarness, expect: { minColdStarts: number; maxHeapBytes?: number }): Promise<void> {
+  const fn = await deployFunction(h, `export const handler = async (event) => ({ echo: event, sum: [1, 2, 3].reduce((a, b) => a + b) });`);
+  const first = await h.invoke(fn, { hello: "world" });
+  assert.deepEqual(okResult(first), { echo: { hello: "world" }, sum: 6 });
+  assert.equal(isCold(first), true);
+  const second = await h.invoke(fn, { again: true });
+  assert.deepEqual(okResult(second), { echo: { again: true }, sum: 6 });
+  assert.equal(isCold(second), false);
+
+  const stats = h.executor.runtime.stats();
+  const shown = JSON.stringify(stats);
+  assert.equal(stats.busy, 0, shown);
+  assert.equal(stats.idle, stats.isolates, shown);
+  assert.ok(stats.isolates >= 1 && stats.isolates <= stats.coldStarts, shown);
+  assert.ok(stats.functions >= 1 && stats.functions <= stats.isolates, shown);
+  assert.ok(stats.coldStarts >= expect.minColdStarts && stats.warmStarts >= 1, shown);
+  // Idle isolates stay within the executor's memory budget (1 GiB by default).
+  assert.ok(stats.heapBytes > 0 && stats.heapBytes <= (expect.maxHeapBytes ?? 1024 * 1024 * 1024), shown);
+}

@@ -244,6 +244,10 @@ export class IsolateSandbox implements Pooled {
     );
     if ("failure" in outcome) return { result: failureToError(outcome.failure, "invoke", this.#fn.memoryMb), reusable: false };
     const done = outcome.done;
+    // The record comes from inside the isolate: never trust its shape.
+    if (!isWellFormedInvokeResult(done)) {
+      return { result: { ok: false, error: { errorType: "Runtime.InvalidResult", errorMessage: "The function's runtime returned a malformed result (was a built-in prototype tampered with?).", trace: [] } }, reusable: false };
+    }
     call.logsSent = done.logsSent;
     if (!done.ok) {
       const limit: LimitHit | undefined = done.resultChars !== undefined ? "result_size" : undefined;
@@ -381,4 +385,15 @@ export class IsolateSandbox implements Pooled {
     call.inflight.add(running);
     void running.finally(() => call.inflight.delete(running));
   }
+}
+
+function isWellFormedInvokeResult(value: unknown): value is InvokeResult {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  if (typeof v.logsSent !== "number") return false;
+  if (v.ok === true) return typeof v.result === "string";
+  if (v.ok !== false || typeof v.fatal !== "boolean") return false;
+  const e = v.error as Record<string, unknown> | null;
+  return typeof e === "object" && e !== null && typeof e.errorType === "string" && typeof e.errorMessage === "string"
+    && Array.isArray(e.trace) && e.trace.every((t) => typeof t === "string");
 }

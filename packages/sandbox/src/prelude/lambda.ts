@@ -10,6 +10,10 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const race = Promise.race.bind(Promise);
+  // Records that cross a promise resolution are null-prototype: user code that defines
+  // Object.prototype.then must not be able to replace what the host receives.
+  const setPrototypeOf = Object.setPrototypeOf;
+  const bare = <T extends object>(o: T): T => setPrototypeOf(o, null) as T;
   type Handler = (...args: unknown[]) => unknown;
   type Settled = { value: unknown } | { error: unknown } | { crash: ErrorBody };
   let handler: Handler | null = null;
@@ -20,7 +24,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
   };
 
   function handlerNotFound(): ErrorBody {
-    return { errorType: "Runtime.HandlerNotFound", errorMessage: `${config.handlerName} is undefined or not exported`, trace: [] };
+    return bare({ errorType: "Runtime.HandlerNotFound", errorMessage: `${config.handlerName} is undefined or not exported`, trace: [] });
   }
 
   function walk(root: unknown): unknown {
@@ -59,8 +63,8 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
       if (typeof entry === "function") {
         // Script form: the bundle wrapped as an async function returning `userModule`.
         const pending = (entry as () => Promise<unknown>)();
-        const settled = (await race([pending.then((userModule) => ({ value: { userModule } })), rt.crashed.then((crash) => ({ crash }))])) as Settled;
-        if ("crash" in settled) return { ok: false, error: settled.crash, logsSent: logsSent() };
+        const settled = (await race([pending.then((userModule) => bare({ value: { userModule } })), rt.crashed.then((crash) => bare({ crash }))])) as Settled;
+        if ("crash" in settled) return bare({ ok: false, error: settled.crash, logsSent: logsSent() });
         namespace = (settled as { value: unknown }).value;
       } else {
         // Module form: the entry module calls `ready(namespace)` once the bundle has evaluated.
@@ -68,14 +72,14 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
           if (readyValue !== null) resolve(readyValue.namespace);
           announceReady = resolve;
         });
-        const settled = (await race([ready.then((value) => ({ value })), rt.crashed.then((crash) => ({ crash }))])) as Settled;
-        if ("crash" in settled) return { ok: false, error: settled.crash, logsSent: logsSent() };
+        const settled = (await race([ready.then((value) => bare({ value })), rt.crashed.then((crash) => bare({ crash }))])) as Settled;
+        if ("crash" in settled) return bare({ ok: false, error: settled.crash, logsSent: logsSent() });
         namespace = (settled as { value: unknown }).value;
       }
       const found = findHandler((namespace as { userModule?: unknown }).userModule);
-      if (typeof found !== "function") return { ok: false, error: handlerNotFound(), logsSent: logsSent() };
+      if (typeof found !== "function") return bare({ ok: false, error: handlerNotFound(), logsSent: logsSent() });
       if (!config.supportsCallback && found.length >= 3) {
-        return {
+        return bare({
           ok: false,
           error: {
             errorType: "Runtime.CallbackHandlerDeprecated",
@@ -85,12 +89,12 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
             trace: [],
           },
           logsSent: logsSent(),
-        };
+        });
       }
       handler = found as Handler;
-      return { ok: true, logsSent: logsSent() };
+      return bare({ ok: true, logsSent: logsSent() });
     } catch (error) {
-      return { ok: false, error: rt.toErrorBody(error), logsSent: logsSent() };
+      return bare({ ok: false, error: rt.toErrorBody(error), logsSent: logsSent() });
     }
   }
 
@@ -125,7 +129,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
         settled = true;
         resolve(outcome);
       };
-      const callback = (error: unknown, value?: unknown) => finish(error === null || error === undefined ? { value } : { error });
+      const callback = (error: unknown, value?: unknown) => finish(error === null || error === undefined ? bare({ value }) : bare({ error }));
       const context = createContext(requestId, clientContext, callback);
       let returned: unknown;
       try {
@@ -137,14 +141,14 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
       if (returned !== null && (typeof returned === "object" || typeof returned === "function") && typeof (returned as { then?: unknown }).then === "function") {
         try {
           (returned as PromiseLike<unknown>).then(
-            (value) => finish({ value }),
+            (value) => finish(bare({ value })),
             (error: unknown) => finish({ error }),
           );
         } catch (error) {
           finish({ error });
         }
       } else if (!(config.supportsCallback && fn.length >= 3)) {
-        finish({ value: returned });
+        finish(bare({ value: returned }));
       }
       // Otherwise a callback-style handler: wait for the callback.
     });
@@ -153,37 +157,37 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
   async function invoke(seq: number, deadline: number, requestId: string, eventJson: string, clientContext: string | undefined): Promise<InvokeResult> {
     rt.begin(seq, deadline);
     try {
-      if (handler === null) return { ok: false, error: handlerNotFound(), fatal: false, logsSent: logsSent() };
+      if (handler === null) return bare({ ok: false, error: handlerNotFound(), fatal: false, logsSent: logsSent() });
       const event: unknown = parse(eventJson);
-      const settled = await race([runHandler(handler, event, requestId, clientContext), rt.crashed.then((crash): Settled => ({ crash }))]);
-      if ("crash" in settled) return { ok: false, error: settled.crash, fatal: true, logsSent: logsSent() };
-      if ("error" in settled) return { ok: false, error: rt.toErrorBody(settled.error), fatal: false, logsSent: logsSent() };
+      const settled = await race([runHandler(handler, event, requestId, clientContext), rt.crashed.then((crash): Settled => bare({ crash }))]);
+      if ("crash" in settled) return bare({ ok: false, error: settled.crash, fatal: true, logsSent: logsSent() });
+      if ("error" in settled) return bare({ ok: false, error: rt.toErrorBody(settled.error), fatal: false, logsSent: logsSent() });
       let result: string;
       try {
         result = stringify(settled.value === undefined ? null : settled.value) ?? "null";
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        return {
+        return bare({
           ok: false,
           error: { errorType: "Runtime.JSONStringifyError", errorMessage: `Unable to stringify response body: ${reason}`, trace: [] },
           fatal: false,
           logsSent: logsSent(),
-        };
+        });
       }
       if (result.length > config.maxResultChars) {
         // Certainly too large: UTF-8 needs at least one byte per UTF-16 unit. Same text as the host's check.
         const errorMessage = `Response payload size exceeded maximum allowed payload size (${config.maxResultChars} bytes).`;
-        return {
+        return bare({
           ok: false,
           error: { errorType: "Function.ResponseSizeTooLarge", errorMessage, trace: [] },
           fatal: false,
           resultChars: result.length,
           logsSent: logsSent(),
-        };
+        });
       }
-      return { ok: true, result, logsSent: logsSent() };
+      return bare({ ok: true, result, logsSent: logsSent() });
     } catch (error) {
-      return { ok: false, error: rt.toErrorBody(error), fatal: false, logsSent: logsSent() };
+      return bare({ ok: false, error: rt.toErrorBody(error), fatal: false, logsSent: logsSent() });
     } finally {
       rt.end();
     }

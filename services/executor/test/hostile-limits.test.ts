@@ -1,0 +1,231 @@
+/**
+ * Hostile code, part three: resource exhaustion. Endless loops and microtask chains, promises that
+ * never settle, memory bombs, catastrophic regexes, oversized results and logs, timer floods.
+ * Each case asserts the exact error Lambda-style callers get, and that the function (and the
+ * executor) serve the next invocation. Time-limited cases use timeoutSec 1 and run concurrently.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  assertExecutorHealthy, assertOutOfMemory, assertTimedOut, deployFunction, functionError, isCold, okResult, startExecutorHarness,
+  type ExecutorHarness,
+} from "./support.ts";
+
+let h: ExecutorHarness;
+before(async () => {
+  h = await startExecutorHarness();
+});
+after(async () => {
+  await h?.[Symbol.asyncDispose]();
+});
+
+const RESULT_TOO_LARGE = {
+  errorType: "Function.ResponseSizeTooLarge",
+  errorMessage: "Response payload size exceeded maximum allowed payload size (6291456 bytes).",
+};
+
+/** A handler that runs `attack` when the event says so, and otherwise answers "alive". */
+function armed(attack: string): string {
+  return `export const handler = async (event) => {\n  if (!event.attack) return "alive";\n  ${attack}\n};`;
+}
+
+/** Runs the attack, checks its outcome, then checks the same function answers again (cold when the isolate was discarded). */
+async function attackThenRecover(attack: string, check: (inv: Awaited<ReturnType<ExecutorHarness["invoke"]>>) => void,
+  options: { timeoutSec?: number; coldAfter: boolean }): Promise<void> {
+  const fn = await deployFunction(h, armed(attack), { timeoutSec: options.timeoutSec ?? 1 });
+  const inv = await h.invoke(fn, { attack: true });
+  check(inv);
+  const next = await h.invoke(fn, {});
+  assert.equal(okResult(next), "alive");
+  assert.equal(isCold(next), options.coldAfter, options.coldAfter ? "the isolate was discarded" : "the isolate was kept");
+}
+
+describe("hostile code: time limits", { concurrency: true }, () => {
+  test("an infinite synchronous loop times out", async () => {
+    await attackThenRecover("while (true) {}", (inv) => assertTimedOut(inv, 1), { coldAfter: true });
+  });
+
+  test("an infinite microtask chain (f = () => Promise.resolve().then(f)) times out", async () => {
+    await attackThenRecover("const f = () => Promise.resolve().then(f); f(); return \"returned\";", (inv) => assertTimedOut(inv, 1), { coldAfter: true });
+  });
+
+  test("an endless await loop times out", async () => {
+    await attackThenRecover("for (;;) await null;", (inv) => assertTimedOut(inv, 1), { coldAfter: true });
+  });
+
+  test("a promise that never settles times out", async () => {
+    await attackThenRecover("return new Promise(() => {});", (inv) => assertTimedOut(inv, 1), { coldAfter: true });
+  });
+
+  test("a catastrophic-backtracking regex times out", async () => {
+    await attackThenRecover("return /^(a+)+$/.test(\"a\".repeat(30) + \"!\");", (inv) => assertTimedOut(inv, 1), { coldAfter: true });
+  });
+
+  test("Atomics.wait on a SharedArrayBuffer times out", async () => {
+    await attackThenRecover("return Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);", (inv) => assertTimedOut(inv, 1), { coldAfter: true });
+  });
+
+  test("a spinning tenant does not stall another function on the same executor", async () => {
+    const spinner = await deployFunction(h, armed("while (true) {}"), { timeoutSec: 1 });
+    const quick = await deployFunction(h, `export const handler = async () => "quick";`);
+    const spinning = h.invoke(spinner, { attack: true });
+    await sleep(100);
+    const started = performance.now();
+    assert.equal(okResult(await h.invoke(quick)), "quick");
+    assert.ok(performance.now() - started < 500, `the quick function took ${performance.now() - started} ms`);
+    assertTimedOut(await spinning, 1);
+  });
+});
+
+describe("hostile code: memory limits", { concurrency: true }, () => {
+  // Memory bombs get time to reach the 128 MB limit; they take about a second.
+  test("unbounded array growth is Runtime.OutOfMemory", async () => {
+    await attackThenRecover("const hoard = []; for (;;) hoard.push({ n: hoard.length, s: \"x\" + hoard.length });",
+      (inv) => assertOutOfMemory(inv, 128), { timeoutSec: 20, coldAfter: true });
+  });
+
+  test("an ever-growing object graph is Runtime.OutOfMemory", async () => {
+    await attackThenRecover("let node = {}; for (let i = 0; ; i++) { node.next = { prev: node, tag: \"node\" + i, kids: [i, { i }] }; node = node.next; }",
+      (inv) => assertOutOfMemory(inv, 128), { timeoutSec: 20, coldAfter: true });
+  });
+
+  test("string doubling stops at V8's string length limit: RangeError, isolate kept", async () => {
+    await attackThenRecover("let s = \"x\"; for (;;) s = s.repeat(2);", (inv) => {
+      const error = functionError(inv);
+      assert.equal(error.errorType, "RangeError");
+      assert.equal(error.errorMessage, "Invalid string length");
+    }, { coldAfter: false });
+  });
+
+  test("a huge ArrayBuffer (2 GiB) is RangeError: Array buffer allocation failed, isolate kept", async () => {
+    await attackThenRecover("return new ArrayBuffer(2 ** 31).byteLength;", (inv) => {
+      const error = functionError(inv);
+      assert.equal(error.errorType, "RangeError");
+      assert.equal(error.errorMessage, "Array buffer allocation failed");
+    }, { coldAfter: false });
+  });
+
+  test("many typed arrays hit the limit as RangeError: Array buffer allocation failed, isolate kept", async () => {
+    await attackThenRecover("const keep = []; for (;;) keep.push(new Uint8Array(8 * 1024 * 1024));", (inv) => {
+      const error = functionError(inv);
+      assert.equal(error.errorType, "RangeError");
+      assert.equal(error.errorMessage, "Array buffer allocation failed");
+    }, { coldAfter: false });
+  });
+
+  test("deep recursion is RangeError: Maximum call stack size exceeded, isolate kept", async () => {
+    await attackThenRecover("const dive = (n) => dive(n + 1) + 1; return dive(0);", (inv) => {
+      const error = functionError(inv);
+      assert.equal(error.errorType, "RangeError");
+      assert.equal(error.errorMessage, "Maximum call stack size exceeded");
+      assert.equal(error.trace?.[0], "RangeError: Maximum call stack size exceeded");
+    }, { coldAfter: false });
+  });
+});
+
+describe("hostile code: output limits", () => {
+  test("a result over 6 MB is Function.ResponseSizeTooLarge (ASCII and multi-byte)", async () => {
+    await attackThenRecover("return \"x\".repeat(6 * 1024 * 1024 + 1);", (inv) => {
+      assert.deepEqual(functionError(inv), { ...RESULT_TOO_LARGE, trace: [] });
+    }, { coldAfter: false });
+    // Few enough UTF-16 units to pass the isolate's check, too many UTF-8 bytes: caught on the host.
+    await attackThenRecover("return \"é\".repeat(3.5 * 1024 * 1024);", (inv) => {
+      assert.deepEqual(functionError(inv), { ...RESULT_TOO_LARGE, trace: [] });
+    }, { coldAfter: false });
+  });
+
+  test("a result just under 6 MB is delivered whole", async () => {
+    const fn = await deployFunction(h, `export const handler = async () => "x".repeat(6 * 1024 * 1024 - 2);`);
+    const inv = await h.invoke(fn);
+    assert.equal(inv.result.status, "ok");
+    assert.equal(Buffer.byteLength(inv.body), 6 * 1024 * 1024);
+  });
+
+  test("a thrown error with a huge message is a bounded function error, not a platform error", async () => {
+    const fn = await deployFunction(h, armed("throw new Error(\"x\".repeat(7 * 1024 * 1024));"));
+    const inv = await h.invoke(fn, { attack: true });
+    assert.equal(inv.result.status, "function_error", `got ${JSON.stringify(inv.result).slice(0, 400)}`);
+    assert.deepEqual(functionError(inv), RESULT_TOO_LARGE);
+    assert.equal(okResult(await h.invoke(fn, {})), "alive");
+  });
+
+  test("a thrown error with a huge stack is a bounded function error, not a platform error", async () => {
+    const fn = await deployFunction(h, armed("const e = new Error(\"small\"); e.stack = \"Error: small\\n\" + \"    at frame (x.js:1:1)\\n\".repeat(400000); throw e;"));
+    const inv = await h.invoke(fn, { attack: true });
+    assert.equal(inv.result.status, "function_error", `got ${JSON.stringify(inv.result).slice(0, 400)}`);
+    assert.ok(Buffer.byteLength(inv.body) <= 6 * 1024 * 1024, `error document of ${Buffer.byteLength(inv.body)} bytes`);
+  });
+
+  test("huge logs are cut at 256 KiB with one marker line, and the reply succeeds", async () => {
+    const fn = await deployFunction(h, `
+export const handler = async () => {
+  const line = "z".repeat(1000);
+  for (let i = 0; i < 2000; i++) console.log(i, line);
+  console.log("y".repeat(5 * 1024 * 1024));
+  return "logged";
+};`);
+    const inv = await h.invoke(fn);
+    assert.equal(okResult(inv), "logged");
+    const lines = inv.log.trimEnd().split("\n");
+    const id = inv.result.requestId;
+    // The 4 KB tail ends with the marker, END and REPORT.
+    assert.match(lines.at(-3) ?? "", new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${id}\\tWARN\\t\\[fnmesh\\] log output truncated after \\d+ bytes$`));
+    const kept = Number(/truncated after (\d+) bytes/.exec(lines.at(-3) ?? "")?.[1]);
+    assert.ok(kept > 250 * 1024 && kept <= 256 * 1024, `kept ${kept} bytes`);
+    assert.equal(lines.at(-2), `END RequestId: ${id}`);
+    assert.match(lines.at(-1) ?? "", new RegExp(`^REPORT RequestId: ${id}\\t`));
+    assert.equal(lines.filter((l) => l.includes("[fnmesh] log output truncated")).length, 1);
+  });
+
+  test("thousands of timers: the 1001st throws the timer-cap RangeError and the isolate is kept", async () => {
+    const fn = await deployFunction(h, `
+export const handler = async (event) => {
+  let armed = 0;
+  try {
+    for (; armed < 5000; armed++) setTimeout(() => {}, 60_000);
+  } catch (error) {
+    if (event.rethrow) throw error;
+    return { armed, name: error.name, message: error.message };
+  }
+  return { armed };
+};`);
+    assert.deepEqual(okResult(await h.invoke(fn, {})), { armed: 1000, name: "RangeError", message: "Too many pending timers: at most 1000 per invocation" });
+    const uncaught = await h.invoke(fn, { rethrow: true });
+    const error = functionError(uncaught);
+    assert.equal(error.errorType, "RangeError");
+    assert.equal(error.errorMessage, "Too many pending timers: at most 1000 per invocation");
+    assert.equal(isCold(uncaught), false);
+    // The previous invocation's 1000 timers ended with it: the next one may arm 1000 again.
+    assert.equal((okResult(await h.invoke(fn, {})) as { armed: number }).armed, 1000);
+  });
+
+  test("a setInterval or setTimeout left running does not outlive its invocation", async () => {
+    const fn = await deployFunction(h, `
+export const handler = async (event) => {
+  if (event.start) {
+    globalThis.ticks = 0;
+    globalThis.lateFired = false;
+    setInterval(() => { globalThis.ticks++; }, 5);
+    setTimeout(() => { globalThis.lateFired = true; }, 150);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    return { ticks: globalThis.ticks };
+  }
+  const before = globalThis.ticks;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return { before, after: globalThis.ticks, lateFired: globalThis.lateFired };
+};`);
+    const { ticks } = okResult(await h.invoke(fn, { start: true })) as { ticks: number };
+    assert.ok(ticks >= 3, `the interval ran during its own invocation (${ticks} ticks)`);
+    await sleep(200);
+    const next = await h.invoke(fn, {});
+    assert.equal(isCold(next), false);
+    assert.deepEqual(okResult(next), { before: ticks, after: ticks, lateFired: false });
+  });
+});
+
+describe("after the hostile suite", () => {
+  test("the executor is healthy: a normal function works and the runtime's stats are sane", async () => {
+    await assertExecutorHealthy(h, { minColdStarts: 20 });
+  });
+});
