@@ -2,11 +2,15 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
+import { formatIsolateSection } from "./isolates/report.ts";
+import type { IsolateResults } from "./isolates/types.ts";
 import type { ServiceLog } from "./stack.ts";
 import type { Summary } from "./stats.ts";
+import { formatTable, ratioText, type Better } from "./table.ts";
 import type { WrkResult } from "./wrk.ts";
 
 export interface Machine {
+  /** `wrk` is its version line, or "wrk not used" when the HTTP section did not run. */
   cores: number; cpuModel: string; memoryGb: number; node: string; platform: string; wrk: string;
   /** 1-minute load average before the run started: anything else busy skews every number. */
   loadAverage: number;
@@ -25,14 +29,27 @@ export interface SideResults {
   samples: { cold: number[]; coldInit?: number[]; sequential: number[] };
 }
 
-export interface BenchResults {
-  date: string;
-  machine: Machine;
+/** The HTTP-level section (Lambda API vs a fresh process per request). */
+export interface HttpResults {
   settings: Record<string, number>;
   fnmesh: SideResults;
   baseline: SideResults;
   serviceLogs: ServiceLog[];
 }
+
+export const Section = { Http: "http", Isolates: "isolates" } as const;
+export type Section = (typeof Section)[keyof typeof Section];
+
+/**
+ * One run. The HTTP section's fields stay at the top level (as before the isolate section existed)
+ * and are absent when only the isolate section ran.
+ */
+export type BenchResults = {
+  date: string;
+  machine: Machine;
+  sections: Section[];
+  isolates?: IsolateResults;
+} & (HttpResults | { [K in keyof HttpResults]?: undefined });
 
 export function machineInfo(wrk: string): Machine {
   return {
@@ -46,7 +63,6 @@ export function machineInfo(wrk: string): Machine {
   };
 }
 
-type Better = "lower" | "higher";
 interface Row { metric: string; fnmesh: number | undefined; baseline: number | undefined; better: Better; unit: "ms" | "req/s" | "count" }
 
 function fmt(v: number | undefined, unit: Row["unit"]): string {
@@ -57,13 +73,10 @@ function fmt(v: number | undefined, unit: Row["unit"]): string {
 
 /** baseline/fnmesh for latency, fnmesh/baseline for throughput: above 1 means fnmesh does better. */
 function ratio(row: Row): string {
-  const { fnmesh: f, baseline: b } = row;
-  if (row.unit === "count" || f === undefined || b === undefined || !(f > 0) || !(b > 0)) return "—";
-  const r = row.better === "lower" ? b / f : f / b;
-  return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
+  return row.unit === "count" ? "—" : ratioText(row.fnmesh, row.baseline, row.better);
 }
 
-function rows(r: BenchResults): Row[] {
+function rows(r: HttpResults): Row[] {
   const out: Row[] = [
     { metric: "cold start: first invoke p50", fnmesh: r.fnmesh.cold.p50, baseline: r.baseline.cold.p50, better: "lower", unit: "ms" },
     { metric: "cold start: first invoke p99", fnmesh: r.fnmesh.cold.p99, baseline: r.baseline.cold.p99, better: "lower", unit: "ms" },
@@ -88,37 +101,39 @@ function rows(r: BenchResults): Row[] {
 
 const socketErrors = (w: WrkResult) => w.socketErrors.connect + w.socketErrors.read + w.socketErrors.write + w.socketErrors.timeout;
 
-/** The table and notes printed at the end of a run. */
-export function formatReport(r: BenchResults): string {
-  const m = r.machine;
+function formatHttpSection(r: HttpResults): string[] {
   const s = r.settings;
   const header = ["metric", "unit", "fnmesh", "baseline", "ratio"];
   const body = rows(r).map((row) => [row.metric, row.unit, fmt(row.fnmesh, row.unit), fmt(row.baseline, row.unit), ratio(row)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
-  const rule = widths.map((w) => "-".repeat(w)).join("  ");
   const logLines = r.serviceLogs.reduce((n, l) => n + l.total, 0);
   const stopLines = r.serviceLogs.reduce((n, l) => n + l.whileStopping, 0);
   const crashed = r.serviceLogs.filter((l) => l.exitedEarly);
   return [
-    "",
-    `fnmesh bench — ${r.date}`,
-    `machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB, ${m.platform}, Node ${m.node}, ${m.wrk}, load average ${m.loadAverage.toFixed(2)} at start`,
+    "HTTP: the Lambda API end to end",
     `fnmesh: Lambda API via @aws-sdk/client-lambda and wrk (SigV4) -> ingest -> NATS -> executor (V8 isolates)`,
     `baseline: HTTP server spawning a fresh \`node\` per request that imports the same handler`,
     `samples: cold ${s.coldFunctions} functions; sequential fnmesh ${s.fnmeshSequential}, baseline ${s.baselineSequential}; ` +
       `wrk ${s.fnmeshWrkSeconds} s (fnmesh) / ${s.baselineWrkSeconds} s (baseline) per C`,
     "",
-    line(header),
-    rule,
-    ...body.map(line),
-    rule,
+    ...formatTable(header, body),
     "ratio > 1 means fnmesh is better: baseline/fnmesh for latency, fnmesh/baseline for throughput.",
     "wrong answers: not 2xx, X-Amz-Function-Error set, or body without the handler's \"ok\":true.",
     `errors outside wrk: fnmesh ${r.fnmesh.errors.length}, baseline ${r.baseline.errors.length}` +
       `; service log lines at warn or above: ${logLines - stopLines} during the run, ${stopLines} while stopping${crashed.length ? `; services that exited early: ${crashed.map((l) => `${l.service} (${l.exitedEarly})`).join(", ")}` : ""}`,
     ...[...r.fnmesh.errors.slice(0, 5).map((e) => `  fnmesh: ${e}`), ...r.baseline.errors.slice(0, 5).map((e) => `  baseline: ${e}`)],
     ...r.serviceLogs.filter((l) => l.total > 0).map((l) => `  ${l.service}: ${l.total} line(s) (${l.whileStopping} while stopping), first: ${l.lines[0]?.slice(0, 300) ?? ""}`),
+  ];
+}
+
+/** The tables and notes printed at the end of a run: the HTTP section, then the isolate section. */
+export function formatReport(r: BenchResults): string {
+  const m = r.machine;
+  return [
+    "",
+    `fnmesh bench — ${r.date}`,
+    `machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB, ${m.platform}, Node ${m.node}, ${m.wrk}, load average ${m.loadAverage.toFixed(2)} at start`,
+    ...(r.fnmesh !== undefined ? ["", ...formatHttpSection(r)] : []),
+    ...(r.isolates !== undefined ? ["", ...formatIsolateSection(r.isolates)] : []),
     "",
   ].join("\n");
 }

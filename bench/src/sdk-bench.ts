@@ -10,8 +10,9 @@ import { timed } from "./stats.ts";
 /** The function every measurement runs, fnmesh and baseline alike; `tag` makes each copy's code unique. */
 export function handlerSource(tag: string): string {
   // The tag keeps code from being shared between functions (bundles are content-addressed), so
-  // every cold start compiles its own code as a real new function would.
-  return `// ${tag}\nexport const handler = async (event) => ({ ok: true, n: event.n ?? 0 });\n`;
+  // every cold start compiles its own code as a real new function would. It is an exported string,
+  // not a comment: esbuild drops comments, which made every function's bundle identical.
+  return `export const handler = async (event) => ({ ok: true, n: event.n ?? 0 });\nexport const benchTag = ${JSON.stringify(tag)};\n`;
 }
 
 function zipOf(files: Record<string, string>): Uint8Array {

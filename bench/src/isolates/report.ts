@@ -1,0 +1,69 @@
+/** The isolate section's table: fnmesh's isolates next to node:vm contexts and worker_threads. */
+import { formatTable, ratioText, type Better } from "../table.ts";
+import type { ContenderResults, IsolateResults } from "./types.ts";
+
+type Unit = "ms" | "µs" | "MiB" | "count";
+type Value = (c: ContenderResults) => number | undefined;
+interface Row { metric: string; unit: Unit; better: Better; value: Value }
+
+const MIB = 2 ** 20;
+
+const ROWS: Row[] = [
+  { metric: "cold start, new code: create + compile + first call p50", unit: "ms", better: "lower", value: (c) => c.coldNew.p50 },
+  { metric: "cold start, new code: create + compile + first call p99", unit: "ms", better: "lower", value: (c) => c.coldNew.p99 },
+  { metric: "  of which sandbox initDurationMs p50", unit: "ms", better: "lower", value: (c) => c.coldNewInit?.p50 },
+  { metric: "  of which sandbox initDurationMs p99", unit: "ms", better: "lower", value: (c) => c.coldNewInit?.p99 },
+  { metric: "cold start, same code, new instance (code cache) p50", unit: "ms", better: "lower", value: (c) => c.coldSame?.p50 },
+  { metric: "cold start, same code, new instance (code cache) p99", unit: "ms", better: "lower", value: (c) => c.coldSame?.p99 },
+  { metric: "  of which sandbox initDurationMs p50", unit: "ms", better: "lower", value: (c) => c.coldSameInit?.p50 },
+  { metric: "  of which sandbox initDurationMs p99", unit: "ms", better: "lower", value: (c) => c.coldSameInit?.p99 },
+  { metric: "warm call p50", unit: "µs", better: "lower", value: (c) => c.warm.p50 * 1000 },
+  { metric: "warm call p99", unit: "µs", better: "lower", value: (c) => c.warm.p99 * 1000 },
+  { metric: "idle memory per warm instance: RSS delta", unit: "MiB", better: "lower", value: (c) => c.memory.rssPerInstanceBytes / MIB },
+  { metric: "idle memory per warm instance: heap", unit: "MiB", better: "lower", value: (c) => c.memory.heapPerInstanceBytes / MIB },
+  { metric: "warm functions per 1 GiB, by RSS", unit: "count", better: "higher", value: (c) => c.memory.perGiBByRss },
+  { metric: "warm functions per 1 GiB, by heap", unit: "count", better: "higher", value: (c) => c.memory.perGiBByHeap },
+  { metric: "errors (wrong answers, failed calls)", unit: "count", better: "lower", value: (c) => c.errors.length },
+];
+
+function fmt(v: number | undefined, unit: Unit): string {
+  if (v === undefined || Number.isNaN(v)) return "—";
+  if (unit === "count") return Math.round(v).toLocaleString("en-US");
+  if (unit === "MiB") return v.toFixed(2);
+  return v < 10 ? v.toFixed(2) : v < 1000 ? v.toFixed(1) : Math.round(v).toLocaleString("en-US");
+}
+
+/** Ratios only for measurements, not for error counts. */
+function ratio(row: Row, fnmesh: ContenderResults, other: ContenderResults): string {
+  return row.metric.startsWith("errors") ? "—" : ratioText(row.value(fnmesh), row.value(other), row.better);
+}
+
+export function formatIsolateSection(r: IsolateResults): string[] {
+  const s = r.settings;
+  const { fnmesh, nodeVm, workerThreads } = r;
+  const header = ["metric", "unit", "fnmesh isolate", "node:vm", "ratio", "worker_threads", "ratio"];
+  const body = ROWS.map((row) => [
+    row.metric, row.unit,
+    fmt(row.value(fnmesh), row.unit),
+    fmt(row.value(nodeVm), row.unit), ratio(row, fnmesh, nodeVm),
+    fmt(row.value(workerThreads), row.unit), ratio(row, fnmesh, workerThreads),
+  ]);
+  const errors = (["fnmesh", "nodeVm", "workerThreads"] as const).flatMap((k) => r[k].errors.slice(0, 3).map((e) => `  ${k}: ${e}`));
+  return [
+    "isolates: one function instance, in process (same handler, JSON text in and out)",
+    "fnmesh isolate: @fnmesh/sandbox createIsolateRuntime (isolated-vm), bundle from @fnmesh/bundle; a new function name + key per cold start",
+    "node:vm: vm.createContext + vm.Script + first call, in the host's own V8 isolate (NOT a security boundary)",
+    "worker_threads: new Worker(source, { eval: true }) + first postMessage round trip; no code cache exists across workers",
+    `samples: ${s.coldSamples} cold starts per kind after ${s.coldWarmup} untimed (worker_threads: ${s.workerColdSamples}, new code only); ` +
+      `${s.warmCalls} warm calls after ${s.warmWarmup}; memory: ${s.memoryInstances} warm instances (worker_threads: ${s.memoryWorkers})`,
+    `each contender's timing and memory run in their own fresh process: node ${r.flags.timing.join(" ")} (timing), node ${r.flags.memory.join(" ")} (memory)`,
+    "",
+    ...formatTable(header, body),
+    "ratio > 1 means fnmesh is better: other/fnmesh for times and memory, fnmesh/other for functions per GiB.",
+    "new code: a bundle never compiled in that process; same code: a new instance of a bundle compiled before (fnmesh and node:vm reuse V8 cached data).",
+    "RSS delta: process RSS after minus before starting the instances (host heap GC'd when --expose-gc), / instances;",
+    "heap: fnmesh runtime.stats().heapBytes; node:vm growth of the host heap; worker_threads each worker's heap (V8 total + external).",
+    "per 1 GiB uses RSS as the basis that counts (what the machine pays); the heap basis is shown for comparison.",
+    ...errors,
+  ];
+}

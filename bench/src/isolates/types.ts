@@ -1,0 +1,104 @@
+/** Shared shapes of the isolate-level section: the three contenders, what a probe measures, results. */
+import type { Summary } from "../stats.ts";
+
+/** What runs one function in this section. contract: never rename (keys of the results JSON). */
+export const ContenderName = {
+  Fnmesh: "fnmesh",
+  NodeVm: "nodeVm",
+  WorkerThreads: "workerThreads",
+} as const;
+export type ContenderName = (typeof ContenderName)[keyof typeof ContenderName];
+
+export const ProbePhase = { Timing: "timing", Memory: "memory" } as const;
+export type ProbePhase = (typeof ProbePhase)[keyof typeof ProbePhase];
+
+/** A live instance of one function (an isolate, a context, a worker) that has answered its first call. */
+export interface Instance {
+  /** Calls the handler with event JSON text; resolves with the result's JSON text. */
+  call(event: string): Promise<string>;
+  /** Releases what can be released per instance (a worker terminates; a context is dropped). */
+  close(): Promise<void>;
+}
+
+/** One way to run the bench handler. Code is prepared before any timing starts. */
+export interface Contender<Code> {
+  /** The handler's code for this contender, unique per `tag` (so nothing is shared by accident). */
+  prepare(tag: string): Promise<Code>;
+  /**
+   * Creates a new instance of `code` and makes its first call with `event` (the cold start). Where
+   * the contender has a code cache, code started before reuses its compiled form.
+   */
+  start(code: Code, event: string): Promise<{ instance: Instance; result: string; initMs?: number }>;
+  /** Heap bytes held now by what this contender runs in; a probe takes differences. */
+  heapBytes(): Promise<number>;
+  /** True when a "same code, new instance" cold start can reuse compiled code. */
+  readonly hasCodeCache: boolean;
+  close(): Promise<void>;
+}
+
+export interface IsolateSettings {
+  /** Untimed cold starts first: the first ones in a process compile host code paths. */
+  coldWarmup: number;
+  /** Timed cold starts per kind (new code; same code, where a code cache exists). */
+  coldSamples: number;
+  /** worker_threads cold starts (each boots a Node environment, ~25 ms). */
+  workerColdSamples: number;
+  warmWarmup: number;
+  warmCalls: number;
+  /** Warm instances kept alive for the memory measurement. */
+  memoryInstances: number;
+  memoryWorkers: number;
+}
+
+/** What a timing probe (one child process) reports. All times in ms, in the order taken. */
+export interface TimingProbe {
+  coldNewMs: number[];
+  coldNewInitMs: number[];
+  coldSameMs: number[];
+  coldSameInitMs: number[];
+  warmMs: number[];
+  errors: string[];
+}
+
+/** What a memory probe (one child process) reports. */
+export interface MemoryProbe {
+  instances: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  /** Heap held by the instances: after minus before. */
+  heapBytes: number;
+  /** Whether `gc()` was available to collect the host heap before each RSS reading. */
+  gcExposed: boolean;
+  errors: string[];
+}
+
+export interface ContenderResults {
+  /** Cold start with code never compiled in this process: wall time around create + compile + first call. */
+  coldNew: Summary;
+  /** fnmesh only: the sandbox's own `initDurationMs` for those starts. */
+  coldNewInit?: Summary;
+  /** Cold start of code started before, in a new instance (compiled-code cache hit); absent without a cache. */
+  coldSame?: Summary;
+  coldSameInit?: Summary;
+  /** Wall time per call on one warm instance. */
+  warm: Summary;
+  memory: MemoryProbe & {
+    rssPerInstanceBytes: number;
+    heapPerInstanceBytes: number;
+    /** 1 GiB / RSS per instance, rounded down. */
+    perGiBByRss: number;
+    /** 1 GiB / heap per instance, rounded down. */
+    perGiBByHeap: number;
+  };
+  errors: string[];
+  samples: { coldNew: number[]; coldNewInit: number[]; coldSame: number[]; coldSameInit: number[]; warm: number[] };
+}
+
+export interface IsolateResults {
+  settings: IsolateSettings;
+  /** Node flags of the probe processes, per phase. */
+  flags: Record<ProbePhase, string[]>;
+  fnmesh: ContenderResults;
+  nodeVm: ContenderResults;
+  workerThreads: ContenderResults;
+}
