@@ -28,7 +28,12 @@
  * ```
  */
 export { createIsolateRuntime } from "./isolate-runtime.ts";
+export { EgressError, EgressErrorCode } from "./egress/types.ts";
+export type { EgressCallOptions, EgressFetcher, EgressRequest, EgressResponse } from "./egress/types.ts";
+export { createEgressFetcher, parseEgressAllow } from "./egress/index.ts";
+export type { EgressPolicy, ParsedEgressAllow } from "./egress/index.ts";
 export type {
+  EgressOptions,
   FunctionErrorBody,
   InvocationInput,
   InvocationMetrics,

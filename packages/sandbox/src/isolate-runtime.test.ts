@@ -4,9 +4,13 @@ import { isFnmeshError } from "@fnmesh/protocol";
 import { createIsolateRuntime } from "./isolate-runtime.ts";
 import { describeSandboxRuntimeFailures } from "./sandbox-runtime-failures.case.ts";
 import { describeSandboxRuntime, disposable, esmBundle, testFunction } from "./sandbox-runtime.case.ts";
+import { describeWebFetch } from "./web-fetch.case.ts";
+import { describeWebGlobals } from "./web-globals.case.ts";
 
 describeSandboxRuntime("isolated-vm", createIsolateRuntime);
 describeSandboxRuntimeFailures("isolated-vm", createIsolateRuntime);
+describeWebGlobals("isolated-vm", createIsolateRuntime);
+describeWebFetch("isolated-vm", createIsolateRuntime);
 
 describe("isolated-vm specifics", () => {
   test("bundles the script form cannot take run as modules, top-level await included", async () => {

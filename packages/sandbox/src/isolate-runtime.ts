@@ -6,8 +6,9 @@ import { Component, ErrorCode, FnmeshError } from "@fnmesh/protocol";
 import { IsolateSandbox } from "./isolated-vm/sandbox.ts";
 import type { RunResult, SandboxSettings } from "./isolated-vm/sandbox.ts";
 import { CodeCache } from "./isolated-vm/code-cache.ts";
+import type { EgressConfig } from "./isolated-vm/fetch-host.ts";
 import { LogCollector } from "./log-collector.ts";
-import type { InvocationInput, InvocationMetrics, InvocationOutcome, IsolateRuntimeOptions, RuntimeStats, SandboxFunction, SandboxRuntime } from "./types.ts";
+import type { EgressOptions, InvocationInput, InvocationMetrics, InvocationOutcome, IsolateRuntimeOptions, RuntimeStats, SandboxFunction, SandboxRuntime } from "./types.ts";
 import { WarmPool } from "./warm-pool.ts";
 
 const MIB = 1024 * 1024;
@@ -22,6 +23,7 @@ export interface IsolateRuntimeConfig {
   maxTimers: number;
   initTimeoutMs: number;
   onCatastrophicError: (message: string) => void;
+  egress: EgressConfig | undefined;
 }
 
 export function resolveIsolateRuntimeOptions(options: IsolateRuntimeOptions = {}): IsolateRuntimeConfig {
@@ -32,14 +34,30 @@ export function resolveIsolateRuntimeOptions(options: IsolateRuntimeOptions = {}
     maxTimers: options.maxTimers ?? 1000,
     initTimeoutMs: options.initTimeoutMs ?? 10_000,
     onCatastrophicError: options.onCatastrophicError ?? (() => {}),
+    egress: resolveEgress(options.egress),
   };
   const problems = (["memoryBudgetMb", "idleTtlMs", "maxLogBytes", "maxTimers", "initTimeoutMs"] as const)
     .filter((name) => !(Number.isFinite(config[name]) && config[name] > 0))
     .map((name) => `${name} must be a positive number (got ${String(options[name])})`);
+  if (options.egress !== undefined && typeof options.egress.fetcher?.fetch !== "function") problems.push("egress.fetcher must have a fetch method");
+  for (const name of ["timeoutMs", "maxResponseBytes", "maxPending"] as const) {
+    const value = config.egress?.[name];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) problems.push(`egress.${name} must be a positive number (got ${String(options.egress?.[name])})`);
+  }
   if (problems.length > 0) {
     throw new FnmeshError(ErrorCode.InvalidRequest, Component.Sandbox, `invalid isolate runtime options: ${problems.join("; ")}`);
   }
   return config;
+}
+
+function resolveEgress(egress: EgressOptions | undefined): EgressConfig | undefined {
+  if (egress === undefined) return undefined;
+  return {
+    fetcher: egress.fetcher,
+    timeoutMs: egress.timeoutMs ?? 30_000,
+    maxResponseBytes: egress.maxResponseBytes ?? 6 * MIB,
+    maxPending: egress.maxPending ?? 32,
+  };
 }
 
 /**
@@ -56,6 +74,7 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
     initTimeoutMs: config.initTimeoutMs,
     codeCache,
     onCatastrophicError: config.onCatastrophicError,
+    egress: config.egress,
   };
   let coldStarts = 0;
   let warmStarts = 0;
@@ -124,6 +143,7 @@ function toOutcome(run: RunResult, logs: LogCollector, cold: boolean): Invocatio
     logsTruncated: logs.truncated,
   };
   if (run.initDurationMs !== undefined) metrics.initDurationMs = run.initDurationMs;
+  if (run.cpuTimeMs !== undefined) metrics.cpuTimeMs = run.cpuTimeMs;
   const { result } = run;
   if (result.ok) return { status: "ok", result: result.result, ...metrics };
   return result.limit === undefined

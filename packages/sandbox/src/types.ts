@@ -1,4 +1,5 @@
 import type { Runtime } from "@fnmesh/protocol";
+import type { EgressFetcher } from "./egress/types.ts";
 
 /** One function as the sandbox sees it: identity, configuration and a way to fetch its code. */
 export interface SandboxFunction {
@@ -50,6 +51,11 @@ export interface InvocationMetrics {
   initDurationMs?: number;
   cold: boolean;
   maxMemoryUsedMb: number;
+  /**
+   * CPU time the isolate used for this invocation (isolated-vm's `cpuTime`), init included on a
+   * cold start; absent if it could not be read.
+   */
+  cpuTimeMs?: number;
   logs: LogLine[];
   logsTruncated: boolean;
 }
@@ -104,4 +110,21 @@ export interface IsolateRuntimeOptions {
    * isolate is discarded; isolated-vm advises ending the process soon after. Default: ignored.
    */
   onCatastrophicError?: (message: string) => void;
+  /** Outbound `fetch` from functions. Absent: fetch rejects with TypeError (no network access). */
+  egress?: EgressOptions;
+}
+
+/**
+ * How functions' `fetch` reaches the network: `fetcher` enforces the egress policy (the executor
+ * passes `createEgressFetcher(policy)`). Each call also gets the function's `FNMESH_EGRESS_ALLOW`
+ * as `narrowTo`, and at most the invocation's remaining time.
+ */
+export interface EgressOptions {
+  fetcher: EgressFetcher;
+  /** Limit per fetch (capped by the invocation's remaining time). Default 30 000. */
+  timeoutMs?: number;
+  /** Largest response body; larger fails with `egress_response_too_large`. Default 6 MiB. */
+  maxResponseBytes?: number;
+  /** Fetches in flight per invocation; one more rejects with TypeError. Default 32. */
+  maxPending?: number;
 }

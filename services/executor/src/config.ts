@@ -1,5 +1,6 @@
 import { availableParallelism, hostname } from "node:os";
 import { EnvReader, type Env } from "@fnmesh/service-kit";
+import { parseEgressAllow } from "@fnmesh/sandbox";
 
 export interface ExecutorConfig {
   natsUrl: string;
@@ -14,6 +15,8 @@ export interface ExecutorConfig {
   /** Consume event invocations from JetStream (off when a scheduler drives executors). */
   consumeAsync: boolean;
   asyncAckWaitMs: number;
+  /** Outbound fetch from functions: what FNMESH_EGRESS_ALLOW opens beyond public addresses, and limits. */
+  egress: { allow: string[]; timeoutMs: number; maxResponseBytes: number; maxPending: number };
   otlpEndpoint?: string;
   logLevel: "debug" | "info" | "warn" | "error";
 }
@@ -21,6 +24,8 @@ export interface ExecutorConfig {
 export function loadConfig(env: Env): ExecutorConfig {
   const r = new EnvReader(env);
   const otlpEndpoint = r.optional("FNMESH_OTLP_ENDPOINT");
+  const allow = parseEgressAllow(r.optional("FNMESH_EGRESS_ALLOW"));
+  for (const problem of allow.problems) r.problems.push(`FNMESH_EGRESS_ALLOW: ${problem}`);
   const config: ExecutorConfig = {
     natsUrl: r.url("NATS_URL", "nats://127.0.0.1:4222", ["nats:", "tls:"]),
     executorId: r.string("FNMESH_EXECUTOR_ID", `${hostname()}-${process.pid}`),
@@ -30,6 +35,12 @@ export function loadConfig(env: Env): ExecutorConfig {
     codeCacheMb: r.int("FNMESH_EXECUTOR_CODE_CACHE_MB", 256, 1, 65_536),
     consumeAsync: r.oneOf("FNMESH_EXECUTOR_CONSUME_ASYNC", "true", ["true", "false"] as const) === "true",
     asyncAckWaitMs: r.int("FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS", 60_000, 2_000, 3_600_000),
+    egress: {
+      allow: allow.entries,
+      timeoutMs: r.int("FNMESH_FETCH_TIMEOUT_MS", 30_000, 100, 900_000),
+      maxResponseBytes: r.int("FNMESH_FETCH_MAX_RESPONSE_BYTES", 6 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxPending: r.int("FNMESH_FETCH_MAX_PENDING", 32, 1, 10_000),
+    },
     logLevel: r.oneOf("FNMESH_LOG_LEVEL", "info", ["debug", "info", "warn", "error"] as const),
     ...(otlpEndpoint ? { otlpEndpoint } : {}),
   };

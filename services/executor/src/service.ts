@@ -1,7 +1,7 @@
 /** startExecutor: serves sync invocations and drains async ones over NATS; tests call this too. */
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Tracer } from "@opentelemetry/api";
-import { createIsolateRuntime, type SandboxRuntime } from "@fnmesh/sandbox";
+import { createEgressFetcher, createIsolateRuntime, type SandboxRuntime } from "@fnmesh/sandbox";
 import { ensureAsyncConsumer, ensureAsyncStream, openCodeStore, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
 import { createCodeCache } from "./code-cache.ts";
@@ -16,7 +16,11 @@ export interface Executor { readonly runtime: SandboxRuntime; stop(): Promise<vo
 export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
   const { nc, config, log, tracer } = deps;
   const log2 = log.child({ executorId: config.executorId });
-  const runtime = deps.runtime ?? createIsolateRuntime({ memoryBudgetMb: config.memoryBudgetMb });
+  const runtime = deps.runtime ?? createIsolateRuntime({
+    memoryBudgetMb: config.memoryBudgetMb,
+    egress: { fetcher: createEgressFetcher({ allow: config.egress.allow }), timeoutMs: config.egress.timeoutMs,
+      maxResponseBytes: config.egress.maxResponseBytes, maxPending: config.egress.maxPending },
+  });
   const jsm = await ensureAsyncStream(nc);
   const code = createCodeCache(await openCodeStore(nc), config.codeCacheMb * 1024 * 1024);
   const limiter = createConcurrencyLimiter(config.concurrency, config.queueDepth);

@@ -12,7 +12,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { assertExecutorHealthy, deployFunction, okResult, startExecutorHarness, type ExecutorHarness } from "./support.ts";
 
-const NOT_WIRED = "needs the sandbox's fetch (packages/sandbox/src/prelude/fetch.ts) and the executor wiring FNMESH_EGRESS_ALLOW into the sandbox's egress options (services/executor/src/config.ts → createIsolateRuntime); neither exists yet";
 
 interface Listening { server: Server; port: number; hits: string[]; connections: number }
 
@@ -65,11 +64,13 @@ const attempt = async (url, init = {}) => {
     const response = await fetch(url, { signal: AbortSignal.timeout(1500), ...init });
     return { ok: true, status: response.status, body: await response.text() };
   } catch (error) {
-    return { ok: false, name: error?.name, message: String(error?.message), cause: error?.cause?.code ?? null };
+    return { ok: false, name: error?.name, message: String(error?.message), cause: error?.cause?.code ?? null, causeName: error?.cause?.name ?? null };
   }
 };`;
 
-interface Attempt { ok?: boolean; status?: number; body?: string; name?: string; message?: string; cause?: string | null; fetch?: string }
+interface Attempt {
+  ok?: boolean; status?: number; body?: string; name?: string; message?: string; cause?: string | null; causeName?: string | null; fetch?: string;
+}
 
 async function fetchFrom(url: string, env: Record<string, string> = {}): Promise<Attempt> {
   const fn = await deployFunction(h, `${ATTEMPT}\nexport const handler = async (event) => attempt(event.url);`, { env, timeoutSec: 5 });
@@ -79,13 +80,15 @@ async function fetchFrom(url: string, env: Record<string, string> = {}): Promise
 function assertDenied(result: Attempt, what: string): void {
   assert.equal(result.fetch, undefined, `fetch is not a global in the isolate (${result.fetch})`);
   assert.equal(result.ok, false, `${what} was fetched: ${JSON.stringify(result)}`);
+  // As Node's fetch: TypeError "fetch failed", the reason in `cause` (here the host's EgressError code).
   assert.equal(result.name, "TypeError", JSON.stringify(result));
+  assert.equal(result.message, "fetch failed", JSON.stringify(result));
   assert.equal(result.cause, "egress_denied", JSON.stringify(result));
-  assert.match(result.message ?? "", /egress_denied/, JSON.stringify(result));
+  assert.equal(result.causeName, "EgressError", JSON.stringify(result));
 }
 
 describe("hostile code: egress policy", () => {
-  test("the one allowed destination is reachable", { todo: NOT_WIRED }, async () => {
+  test("the one allowed destination is reachable", async () => {
     assert.deepEqual(await fetchFrom(`http://127.0.0.1:${allowed.port}/ok`), { ok: true, status: 200, body: "hello from the allowed port" });
   });
 
@@ -100,14 +103,14 @@ describe("hostile code: egress policy", () => {
     ["localhost by name", () => [`http://localhost:${trap.port}/`]],
   ];
   for (const [label, urls] of forbidden) {
-    test(`fetch to ${label} is refused with TypeError (cause egress_denied) before connecting`, { todo: NOT_WIRED }, async () => {
+    test(`fetch to ${label} is refused with TypeError (cause egress_denied) before connecting`, async () => {
       const before = trap.connections;
       for (const url of urls()) assertDenied(await fetchFrom(url), url);
       assert.equal(trap.connections, before, "the trap was never connected to");
     });
   }
 
-  test("a redirect from the allowed port into another loopback port is refused, and the target never contacted", { todo: NOT_WIRED }, async () => {
+  test("a redirect from the allowed port into another loopback port is refused, and the target never contacted", async () => {
     const before = { allowed: allowed.hits.length, trap: trap.connections };
     assertDenied(await fetchFrom(`http://127.0.0.1:${allowed.port}/to-trap`), "redirect to the trap");
     assert.equal(allowed.hits.length, before.allowed + 1, "the allowed hop was made");
@@ -116,11 +119,11 @@ describe("hostile code: egress policy", () => {
     assert.equal(trap.connections, before.trap);
   });
 
-  test("a redirect from the allowed port to the metadata address is refused", { todo: NOT_WIRED }, async () => {
+  test("a redirect from the allowed port to the metadata address is refused", async () => {
     assertDenied(await fetchFrom(`http://127.0.0.1:${allowed.port}/to-metadata`), "redirect to 169.254.169.254");
   });
 
-  test("a function's own FNMESH_EGRESS_ALLOW narrows the policy and cannot widen it", { todo: NOT_WIRED }, async () => {
+  test("a function's own FNMESH_EGRESS_ALLOW narrows the policy and cannot widen it", async () => {
     const env = { FNMESH_EGRESS_ALLOW: `127.0.0.1:${trap.port}` };
     const before = trap.connections;
     // The function names only the trap: the globally allowed port is now out of its reach...
@@ -131,6 +134,55 @@ describe("hostile code: egress policy", () => {
     // Naming the allowed port keeps it reachable.
     const same = await fetchFrom(`http://127.0.0.1:${allowed.port}/ok`, { FNMESH_EGRESS_ALLOW: `127.0.0.1:${allowed.port}` });
     assert.deepEqual(same, { ok: true, status: 200, body: "hello from the allowed port" });
+  });
+});
+
+describe("hostile code: fetch limits and the new web globals", () => {
+  test("too many pending fetches: one past the cap rejects with TypeError, the next invocation may fetch again", async () => {
+    const fn = await deployFunction(h, `${ATTEMPT}
+export const handler = async (event) => {
+  if (typeof fetch !== "function") return { fetch: typeof fetch };
+  if (!event.flood) return attempt(event.url + "/ok");
+  const controller = new AbortController();
+  const refusals = [];
+  for (let i = 0; i < 500; i++) {
+    fetch(event.url + "/slow", { signal: controller.signal }).catch((error) => {
+      if (!controller.signal.aborted) refusals.push(error.name + ": " + error.message);
+    });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  controller.abort();
+  return { refused: refusals.length, first: refusals[0] ?? null, distinct: [...new Set(refusals)] };
+};`, { timeoutSec: 5 });
+    const url = `http://127.0.0.1:${allowed.port}`;
+    const flood = okResult(await h.invoke(fn, { flood: true, url })) as { refused: number; first: string | null; distinct: string[]; fetch?: string };
+    assert.equal(flood.fetch, undefined, "fetch is a global in the isolate");
+    const cap = Number(/^TypeError: too many pending fetches \((\d+)\)$/.exec(flood.first ?? "")?.[1]);
+    assert.ok(cap > 0 && cap < 500, JSON.stringify(flood));
+    assert.deepEqual(flood.distinct, [`TypeError: too many pending fetches (${cap})`]);
+    assert.equal(flood.refused, 500 - cap, "exactly the fetches past the cap were refused");
+    // The cap is per invocation: the flood's fetches ended with it.
+    assert.deepEqual(okResult(await h.invoke(fn, { url })), { ok: true, status: 200, body: "hello from the allowed port" });
+  });
+
+  test("URL normalises numeric hosts as WHATWG does, so the policy judges 127.0.0.1 whatever the spelling", async () => {
+    const fn = await deployFunction(h, `
+export const handler = async () => typeof URL !== "function" ? "no URL" :
+  ["http://2130706433/", "http://0x7f.1/", "http://017700000001/", "http://127.1/", "http://[::ffff:127.0.0.1]/"].map((u) => new URL(u).hostname);`);
+    assert.deepEqual(okResult(await h.invoke(fn)), ["127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1", "[::ffff:7f00:1]"]);
+  });
+
+  test("the web globals' functions construct only isolate code", async () => {
+    const fn = await deployFunction(h, `
+export const handler = async () => {
+  const names = ["fetch", "URL", "URLSearchParams", "Headers", "Request", "Response", "AbortController", "TextEncoder", "TextDecoder", "structuredClone"];
+  const missing = names.filter((n) => typeof globalThis[n] !== "function");
+  if (missing.length > 0) return { missing };
+  const seen = [...names.map((n) => globalThis[n]), crypto.getRandomValues, crypto.randomUUID, new Headers().append, new TextEncoder().encode]
+    .map((f) => f.constructor("return [this === globalThis, typeof process.binding, typeof require, typeof Buffer].join()")());
+  return { distinct: [...new Set(seen)] };
+};`);
+    assert.deepEqual(okResult(await h.invoke(fn)), { distinct: ["true,undefined,undefined,undefined"] });
   });
 });
 

@@ -17,8 +17,10 @@ export interface Call {
   /** Log lines the isolate reports having sent; the host waits until it has them all. */
   logsSent: number;
   timers: Map<number, HostTimer>;
-  /** Timer callbacks running in the isolate. */
+  /** Timer callbacks and fetch completions running in the isolate. */
   inflight: Set<Promise<void>>;
+  /** Outbound fetches in progress, by the isolate's fetch id. */
+  fetches: Map<number, AbortController>;
   failure: Failure | null;
   /** Resolves with the failure that ends the call early, if one does. */
   failed: Promise<Failure>;
@@ -30,7 +32,7 @@ export function createCall(seq: number, logs: LogCollector): Call {
   const failed = new Promise<Failure>((resolve) => {
     resolveFailed = resolve;
   });
-  return { seq, logs, deadline: 0, limitMs: 0, logsSent: 0, timers: new Map(), inflight: new Set(), failure: null, failed, resolveFailed };
+  return { seq, logs, deadline: 0, limitMs: 0, logsSent: 0, timers: new Map(), inflight: new Set(), fetches: new Map(), failure: null, failed, resolveFailed };
 }
 
 /** Arms (or re-arms) timer `id`; `delayMs` 0 runs it as setImmediate. */

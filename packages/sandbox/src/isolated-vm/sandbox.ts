@@ -15,17 +15,21 @@ import { handlerFile, lambdaEnvironment, logGroupName, newLogStreamName } from "
 import type { LogCollector } from "../log-collector.ts";
 import { resultTooLargeError, toMemoryMb } from "../outcome.ts";
 import { PRELUDE_FILENAME, preludeSource } from "../prelude/index.ts";
-import { LOG_LEVELS, LOG_OVERFLOW } from "../prelude/types.ts";
-import type { InvokeResult, PreludeConfig } from "../prelude/types.ts";
+import { BRIDGE_FUNCTIONS, LOG_LEVELS, LOG_OVERFLOW } from "../prelude/types.ts";
+import type { Bridge, FetchWireResult, InvokeResult, PreludeConfig } from "../prelude/types.ts";
 import type { InvocationInput, LimitHit, SandboxFunction } from "../types.ts";
 import type { Pooled } from "../warm-pool.ts";
 import { clearCallTimer, clearCallTimers, createCall, setHostTimer } from "./call.ts";
 import type { Call } from "./call.ts";
 import type { CodeCache } from "./code-cache.ts";
+import { cryptoHostCall } from "./crypto-host.ts";
+import { abortCallFetches, abortFetch, narrowToOf, startFetch } from "./fetch-host.ts";
+import type { EgressConfig } from "./fetch-host.ts";
 import { failureToError, messageOf, TIMED_OUT } from "./failure.ts";
 import type { Failed, Failure } from "./failure.ts";
 import { compileBundleScript, loadModule, loadScript } from "./load-bundle.ts";
 import type { BundleTarget, CompiledScript } from "./load-bundle.ts";
+import { urlHostCall } from "./url-host.ts";
 
 export interface SandboxSettings {
   maxLogBytes: number;
@@ -33,6 +37,8 @@ export interface SandboxSettings {
   initTimeoutMs: number;
   codeCache: CodeCache;
   onCatastrophicError: (message: string) => void;
+  /** Outbound fetch; undefined: fetch rejects in the isolate. */
+  egress: EgressConfig | undefined;
 }
 
 export type CallResult = { ok: true; result: string } | Failed;
@@ -44,6 +50,8 @@ export interface RunResult {
   initDurationMs?: number;
   durationMs: number;
   maxMemoryUsedMb: number;
+  /** CPU time the isolate used during the invocation (init included on a cold start). */
+  cpuTimeMs?: number;
   /** False when the isolate must not serve again. */
   reusable: boolean;
 }
@@ -55,6 +63,7 @@ interface IsolateApiRefs {
   load: ivm.Reference;
   invoke: ivm.Reference;
   fire: ivm.Reference;
+  fetchDone: ivm.Reference;
   ready: ivm.Reference;
 }
 
@@ -70,6 +79,9 @@ export class IsolateSandbox implements Pooled {
   readonly #isolate: ivm.Isolate;
   readonly #context: ivm.Context;
   readonly #logStreamName: string;
+  readonly #narrowTo: readonly string[] | undefined;
+  /** isolate.cpuTime just before disposal, which makes it unreadable. */
+  #finalCpuTime: bigint | undefined;
   #api: IsolateApiRefs | undefined;
   #call: Call | null = null;
   #seq = 0;
@@ -85,6 +97,7 @@ export class IsolateSandbox implements Pooled {
     this.#isolate = isolate;
     this.#context = context;
     this.#logStreamName = newLogStreamName(fn.version);
+    this.#narrowTo = narrowToOf(fn.env);
   }
 
   /**
@@ -122,6 +135,7 @@ export class IsolateSandbox implements Pooled {
   async run(input: InvocationInput, logs: LogCollector, cold?: { code: string; startedAt: number }): Promise<RunResult> {
     const call = createCall(++this.#seq, logs);
     this.#call = call;
+    const cpuStart = this.#cpuTime();
     let initDurationMs: number | undefined;
     let durationMs = 0;
     let outcome: { result: CallResult; reusable: boolean };
@@ -141,7 +155,19 @@ export class IsolateSandbox implements Pooled {
     const reusable = outcome.reusable && call.failure === null && this.usable;
     if (reusable) this.#measureHeap();
     const maxMemoryUsedMb = call.failure?.kind === "memory" ? this.#fn.memoryMb : toMemoryMb(this.heapBytes);
-    return { result: outcome.result, initDurationMs, durationMs, maxMemoryUsedMb, reusable };
+    const cpuEnd = this.#cpuTime();
+    const cpuTimeMs = cpuStart === undefined || cpuEnd === undefined ? undefined : Number(cpuEnd - cpuStart) / 1e6;
+    return { result: outcome.result, initDurationMs, durationMs, maxMemoryUsedMb, cpuTimeMs, reusable };
+  }
+
+  /** The isolate's CPU time so far (ns); after disposal, the last reading before it. */
+  #cpuTime(): bigint | undefined {
+    if (this.#isolate.isDisposed) return this.#finalCpuTime;
+    try {
+      return this.#isolate.cpuTime;
+    } catch {
+      return this.#finalCpuTime;
+    }
   }
 
   dispose(): void {
@@ -165,24 +191,27 @@ export class IsolateSandbox implements Pooled {
     else if (code.data === undefined && script.cachedData !== undefined) code.data = script.cachedData;
     const factory = script.runSync(this.#context, { reference: true, release: true }) as ivm.Reference;
     const config = new ivm.ExternalCopy(this.#preludeConfig()).copyInto({ release: true });
-    // The bridge: fire-and-forget callbacks, so the isolate never waits on the host's event loop.
-    const api = factory.applySync(
-      undefined,
-      [
-        new ivm.Callback((seq: unknown, level: unknown, message: unknown, time: unknown) => this.#onLog(seq, level, message, time), {
-          ignored: true,
-        }),
-        new ivm.Callback((seq: unknown, id: unknown, delayMs: unknown) => this.#onSetTimer(seq, id, delayMs), { ignored: true }),
-        new ivm.Callback((seq: unknown, id: unknown) => this.#onClearTimer(seq, id), { ignored: true }),
-        config,
-      ],
-      { result: { reference: true } },
-    ) as ivm.Reference;
+    // The bridge. Logs, timers and fetch are fire-and-forget, so the isolate never waits on the
+    // host's event loop for them; url, crypto and clone must answer at once, so they are sync (one
+    // thread hop per call). Every handler validates its arguments.
+    const bridge: Record<keyof Bridge, ivm.Callback> = {
+      log: new ivm.Callback((seq: unknown, level: unknown, message: unknown, time: unknown) => this.#onLog(seq, level, message, time), { ignored: true }),
+      setTimer: new ivm.Callback((seq: unknown, id: unknown, delayMs: unknown) => this.#onSetTimer(seq, id, delayMs), { ignored: true }),
+      clearTimer: new ivm.Callback((seq: unknown, id: unknown) => this.#onClearTimer(seq, id), { ignored: true }),
+      url: new ivm.Callback(urlHostCall, { sync: true }),
+      crypto: new ivm.Callback(cryptoHostCall, { sync: true }),
+      // isolated-vm copies the argument out and the result back in: V8's structured clone, twice.
+      clone: new ivm.Callback((value: unknown) => value, { sync: true }),
+      fetch: new ivm.Callback((seq: unknown, id: unknown, request: unknown) => this.#onFetch(seq, id, request), { ignored: true }),
+      abortFetch: new ivm.Callback((seq: unknown, id: unknown) => this.#onAbortFetch(seq, id), { ignored: true }),
+    };
+    const api = factory.applySync(undefined, [config, ...BRIDGE_FUNCTIONS.map((name) => bridge[name])], { result: { reference: true } }) as ivm.Reference;
     factory.release();
     this.#api = {
       load: api.getSync("load", { reference: true }),
       invoke: api.getSync("invoke", { reference: true }),
       fire: api.getSync("fire", { reference: true }),
+      fetchDone: api.getSync("fetchDone", { reference: true }),
       ready: api.getSync("ready", { reference: true }),
     };
     api.release();
@@ -205,6 +234,7 @@ export class IsolateSandbox implements Pooled {
       exportPath: fn.exportPath,
       handlerName: fn.handlerName,
       maxResultChars: Limits.resultBytes,
+      fetch: this.#settings.egress === undefined ? null : { maxPending: this.#settings.egress.maxPending },
     };
   }
 
@@ -297,12 +327,14 @@ export class IsolateSandbox implements Pooled {
     if (call.failure !== null) return;
     call.failure = failure;
     clearCallTimers(call);
+    abortCallFetches(call);
     this.#disposeIsolate();
     call.resolveFailed(failure);
   }
 
   async #endCall(call: Call): Promise<void> {
     clearCallTimers(call);
+    abortCallFetches(call);
     if (call.inflight.size > 0) await Promise.allSettled([...call.inflight]);
     // Log lines travel as separate fire-and-forget messages; let any still queued arrive.
     for (let turn = 0; turn < 50 && call.failure === null && call.logs.received < call.logsSent; turn++) await nextTurn();
@@ -324,6 +356,7 @@ export class IsolateSandbox implements Pooled {
   #disposeIsolate(): void {
     this.#disposedByHost = true;
     if (this.#isolate.isDisposed) return;
+    this.#finalCpuTime = this.#cpuTime();
     try {
       this.#isolate.dispose();
     } catch {
@@ -372,12 +405,31 @@ export class IsolateSandbox implements Pooled {
     if (call !== null && typeof id === "number") clearCallTimer(call, id);
   }
 
-  /** A host timer is due: run its callback in the isolate, bounded by what is left of the phase. */
+  #onFetch(seq: unknown, id: unknown, request: unknown): void {
+    const call = this.#currentCall(seq);
+    if (call === null || typeof id !== "number") return;
+    startFetch(call, id, request, this.#settings.egress, this.#narrowTo, (result) => this.#enter(call, "fetchDone", [call.seq, id, result]));
+  }
+
+  #onAbortFetch(seq: unknown, id: unknown): void {
+    const call = this.#currentCall(seq);
+    if (call !== null && typeof id === "number") abortFetch(call, id);
+  }
+
+  /** A host timer is due: run its callback in the isolate. */
   #fire(call: Call, id: number): void {
+    this.#enter(call, "fire", [call.seq, id]);
+  }
+
+  /**
+   * Calls the prelude's `fire` or `fetchDone` for `call`, bounded by what is left of the phase;
+   * a failure there (an unhandled rejection, the memory limit) ends the call.
+   */
+  #enter(call: Call, entry: "fire" | "fetchDone", args: [number, number] | [number, number, FetchWireResult]): void {
     if (this.#call !== call || call.failure !== null || !this.usable) return;
     const timeout = Math.max(1, Math.ceil(call.deadline - Date.now()));
     const running = this.#apiRefs()
-      .fire.apply(undefined, [call.seq, id], { timeout })
+      [entry].apply(undefined, args, { timeout, arguments: { copy: true } })
       .then(
         () => {},
         (err: unknown) => this.#fail(call, this.#classify(call, err)),

@@ -1,4 +1,4 @@
-import type { Bridge, ErrorBody, PreludeConfig, Rt } from "./types.ts";
+import type { Bridge, ErrorBody, PreludeConfig, Rt, WebInternals } from "./types.ts";
 
 /**
  * In-isolate: creates the prelude's private state. Serialised with `toString()`, so it must stay
@@ -45,6 +45,10 @@ export function createCore(bridge: Bridge, config: PreludeConfig): Rt {
   }
 
   let crash: (body: ErrorBody) => void = () => {};
+  // Lazy modules (rt.register): state, and the accessors standing in for their globals.
+  const modules = new Map<string, { needs: readonly string[]; install: (g: Record<string, unknown>, rt: Rt) => void; state: "pending" | "installing" | "done" }>();
+  const lazyGetters = new Set<unknown>();
+  const lazyNames = new Set<string>();
 
   const rt: Rt = {
     bridge,
@@ -95,10 +99,50 @@ export function createCore(bridge: Bridge, config: PreludeConfig): Rt {
     },
     onEnd: [],
     fire: () => {},
+    fetchDone: () => {},
+    // The web-global modules fill in the rest as they are installed.
+    web: {
+      defineGlobal(name: string, value: unknown): void {
+        const current = Reflect.getOwnPropertyDescriptor(globalThis, name);
+        // A lazy global that user code assigned (or deleted) before first use keeps its value.
+        if (current !== undefined && !(current.get !== undefined && lazyGetters.has(current.get))) return;
+        if (current === undefined && lazyNames.has(name)) return;
+        Reflect.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+      },
+    } as Partial<WebInternals> as WebInternals,
+    register(name, needs, globals, install) {
+      modules.set(name, { needs, install, state: "pending" });
+      for (const global of globals) {
+        lazyNames.add(global);
+        const get = function (): unknown {
+          rt.need(name);
+          const now = Reflect.getOwnPropertyDescriptor(globalThis, global);
+          return now === undefined || now.get === get ? undefined : (globalThis as Record<string, unknown>)[global];
+        };
+        lazyGetters.add(get);
+        Reflect.defineProperty(globalThis, global, {
+          get,
+          set(value: unknown) {
+            Reflect.defineProperty(globalThis, global, { value, writable: true, configurable: true, enumerable: false });
+          },
+          configurable: true,
+          enumerable: false,
+        });
+      }
+    },
+    need(name) {
+      const module = modules.get(name);
+      if (module === undefined || module.state !== "pending") return;
+      module.state = "installing";
+      for (const dependency of module.needs) rt.need(dependency);
+      module.install(globalThis as unknown as Record<string, unknown>, rt);
+      module.state = "done";
+    },
     api: {
       load: async () => ({ ok: false, error: toErrorBody(new Error("lambda module missing")), logsSent: 0 }),
       invoke: async () => ({ ok: false, error: toErrorBody(new Error("lambda module missing")), fatal: true, logsSent: 0 }),
       fire: (seq, id) => rt.fire(seq, id),
+      fetchDone: (seq, id, result) => rt.fetchDone(seq, id, result),
       ready: () => {},
     },
   };

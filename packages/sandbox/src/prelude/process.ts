@@ -49,7 +49,7 @@ export function installProcess(g: Record<string, unknown>, rt: Rt): void {
       rt.log(3, warning instanceof Error ? `${warning.name}: ${warning.message}` : `Warning: ${String(warning)}`);
     },
   };
-  // Libraries register listeners (exit, unhandledRejection…); they never fire here.
+  // Libraries register listeners (exit, unhandledRejection...); they never fire here.
   for (const name of ["on", "once", "off", "addListener", "removeListener", "removeAllListeners", "prependListener"]) {
     process[name] = () => process;
   }

@@ -101,6 +101,7 @@ export function installTimers(g: Record<string, unknown>, rt: Rt): void {
   define("setInterval", (callback: unknown, delay?: unknown, ...args: unknown[]) => create(callback, delay, args, true, false));
   define("setImmediate", (callback: unknown, ...args: unknown[]) => create(callback, 0, args, false, true));
   define("clearTimeout", clear);
+  rt.web.setTimeout = (callback, delayMs) => create(callback, delayMs, [], false, false);
   define("clearInterval", clear);
   define("clearImmediate", clear);
   define("queueMicrotask", (callback: unknown) => {

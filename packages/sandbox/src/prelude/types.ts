@@ -11,8 +11,10 @@ export const LogLevelCode = { Trace: 0, Debug: 1, Info: 2, Warn: 3, Error: 4 } a
 export type LogLevelCode = (typeof LogLevelCode)[keyof typeof LogLevelCode];
 
 /**
- * Host functions the isolate may call. All are fire-and-forget, so a call never blocks the isolate
- * on the host's event loop. `seq` names the invocation; the host drops calls for any other one.
+ * Host functions the isolate may call. Most are fire-and-forget, so the isolate never waits on the
+ * host's event loop; `url`, `crypto` and `clone` are synchronous (one thread hop each, see README).
+ * `seq` names the invocation; the host drops calls for any other one. The host validates every
+ * argument: user code cannot reach these functions, but the host never relies on that.
  */
 export interface Bridge {
   /** `time`: epoch ms when the line was written. */
@@ -20,7 +22,50 @@ export interface Bridge {
   /** `delayMs` 0 means "as setImmediate". Re-arming an id replaces its host timer. */
   setTimer(seq: number, id: number, delayMs: number): void;
   clearTimer(seq: number, id: number): void;
+  /** Sync: the host's WHATWG URL parser (see `UrlOp`). */
+  url(op: UrlOp, a: unknown, b?: unknown, c?: unknown): unknown;
+  /** Sync: node:crypto (see `CryptoOp`). */
+  crypto(op: CryptoOp, a: unknown, b?: unknown, c?: unknown, d?: unknown): unknown;
+  /** Sync: returns its argument; isolated-vm's copy both ways is the structured clone. */
+  clone(value: unknown): unknown;
+  /** Starts fetch `id`; the host answers with `IsolateApi.fetchDone`. */
+  fetch(seq: number, id: number, request: FetchWireRequest): void;
+  abortFetch(seq: number, id: number): void;
 }
+
+/** Order of the bridge functions as the prelude factory takes them, after `config`. */
+export const BRIDGE_FUNCTIONS = ["log", "setTimer", "clearTimer", "url", "crypto", "clone", "fetch", "abortFetch"] as const satisfies readonly (keyof Bridge)[];
+
+/**
+ * `parse(input, base?)` → components; `set(href, name, value)` → components (a setter applied to
+ * `new URL(href)`). Components: `URL_COMPONENTS`, in that order; null when parsing fails.
+ */
+export type UrlOp = "parse" | "set";
+export const URL_COMPONENTS = ["href", "origin", "protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash"] as const;
+
+/**
+ * `random(n)` → Uint8Array; `digest(hash, data)` → Uint8Array; `hmacSign(hash, key, data)` →
+ * Uint8Array; `hmacVerify(hash, key, signature, data)` → boolean. `hash`: "SHA-1" | "SHA-256" |
+ * "SHA-384" | "SHA-512".
+ */
+export type CryptoOp = "random" | "digest" | "hmacSign" | "hmacVerify";
+
+/** What the isolate's fetch sends: an EgressRequest (egress/types.ts). */
+export interface FetchWireRequest {
+  url: string;
+  method: string;
+  headers: [string, string][];
+  body?: Uint8Array;
+  redirect: "follow" | "manual" | "error";
+}
+
+/** The host's answer to one fetch. */
+export type FetchWireResult =
+  | {
+      ok: true;
+      response: { url: string; status: number; statusText: string; headers: [string, string][]; body: Uint8Array; redirected: boolean };
+    }
+  | { ok: false; code: string; message: string };
 
 /** Per-isolate configuration, copied in once when the context is set up. */
 export interface PreludeConfig {
@@ -40,6 +85,8 @@ export interface PreludeConfig {
   handlerName: string;
   /** Results longer than this many characters are certainly too large (UTF-8 bytes >= UTF-16 units). */
   maxResultChars: number;
+  /** Outbound fetch; null when the runtime has no egress configured. */
+  fetch: { maxPending: number } | null;
 }
 
 /** Lambda's error document. */
@@ -72,6 +119,8 @@ export interface IsolateApi {
   load(seq: number, deadline: number, entry: unknown): Promise<LoadResult>;
   invoke(seq: number, deadline: number, requestId: string, event: string, clientContext: string | undefined): Promise<InvokeResult>;
   fire(seq: number, id: number): void;
+  /** Settles fetch `id` of invocation `seq`. */
+  fetchDone(seq: number, id: number, result: FetchWireResult): void;
   /** Module form with top-level await: called by the entry module once the bundle has evaluated. */
   ready(namespace: unknown): void;
 }
@@ -103,8 +152,82 @@ export interface Rt {
   onEnd: Array<() => void>;
   /** Set by the timers module. */
   fire: (seq: number, id: number) => void;
+  /** Set by the fetch module. */
+  fetchDone: (seq: number, id: number, result: FetchWireResult) => void;
+  /** Internals shared by the web-global modules, filled as they are installed. */
+  web: WebInternals;
+  /**
+   * Registers a lazy module: its `globals` are accessors that install it (its `needs` first) on
+   * first use, as Node defines most of its web globals.
+   */
+  register(name: string, needs: readonly string[], globals: readonly string[], install: PreludeModule["install"]): void;
+  /** Installs registered module `name` (and what it needs) unless it already is. */
+  need(name: string): void;
   /** Filled by the lambda module. */
   api: IsolateApi;
+}
+
+/**
+ * What one web-global module hands to the later ones (never to user code). Structural types only:
+ * the classes themselves are defined inside the serialised modules.
+ */
+export interface WebInternals {
+  /**
+   * Defines `globalThis[name]` as Node defines its globals (writable, configurable, not
+   * enumerable), unless user code already replaced that lazy global.
+   */
+  defineGlobal(name: string, value: unknown): void;
+  /** The timers module's setTimeout, whatever user code does to the global. */
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  DOMException: new (message?: string, name?: string) => Error;
+  atob(data: string): string;
+  btoa(data: string): string;
+  encodeUtf8(input: string): Uint8Array;
+  /**
+   * UTF-8 decode with replacement characters; a leading BOM is dropped ("UTF-8 decode") unless
+   * `stripBom` is false ("UTF-8 decode without BOM").
+   */
+  decodeUtf8(bytes: Uint8Array, stripBom?: boolean): string;
+  /** A copy of an ArrayBuffer's or ArrayBufferView's bytes; null for anything else. */
+  copyBytes(value: unknown): Uint8Array | null;
+  Event: new (type: string) => object;
+  EventTarget: new () => object;
+  newAbortSignal(): WebAbortSignal;
+  isAbortSignal(value: unknown): value is WebAbortSignal;
+  signalAbort(signal: WebAbortSignal, reason: unknown): void;
+  /** Runs `algorithm` once when `signal` aborts (at once if it has); returns its remover. */
+  onAbort(signal: WebAbortSignal, algorithm: () => void): () => void;
+  URL: new (url: string, base?: string) => { readonly href: string; readonly username: string; readonly password: string };
+  isURLSearchParams(value: unknown): boolean;
+  Headers: new (init?: unknown) => object;
+  /** The header list, in insertion order, as [lower-case name, value]. */
+  headerList(headers: object): [string, string][];
+  /** "immutable" makes every mutation throw TypeError. */
+  setHeadersGuard(headers: object, guard: "none" | "immutable"): void;
+  /** Base class of Request and Response: the Body mixin. */
+  Body: abstract new () => WebBody;
+  /** `init`'s body extracted: bytes (a private copy) and the Content-Type it implies. */
+  extractBody(init: unknown): { bytes: Uint8Array; type: string | null } | null;
+  /** Sets a Request's or Response's body (taking ownership of `bytes`) and marks it unused. */
+  setBodyBytes(target: object, bytes: Uint8Array | null): void;
+  /** The body's bytes, without consuming them. */
+  bodyBytes(target: object): Uint8Array | null;
+  Request: new (input: unknown, init?: unknown) => object;
+  /** What fetch needs of a Request; throws TypeError if its body was used. */
+  requestForFetch(request: object): { wire: FetchWireRequest; signal: WebAbortSignal };
+  Response: new (body?: unknown, init?: unknown) => object;
+  responseFromWire(wire: Extract<FetchWireResult, { ok: true }>["response"]): object;
+}
+
+export interface WebAbortSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+}
+
+/** The Body mixin's internal side (body.ts): subclasses set and read the body through these. */
+export interface WebBody {
+  readonly body: Uint8Array | null;
+  readonly bodyUsed: boolean;
 }
 
 /** One unit of globals installed into every new context, e.g. console or timers. */
@@ -112,4 +235,11 @@ export interface PreludeModule {
   name: string;
   /** Self-contained: serialised with `toString()` and run as `(install)(globalThis, rt)` in the isolate. */
   install: (g: Record<string, unknown>, rt: Rt) => void;
+  /**
+   * Present: a lazy module, installed when one of these globals is first touched (or when another
+   * module needs it). Absent: installed in every new context, in order.
+   */
+  globals?: readonly string[];
+  /** Lazy modules whose `rt.web` entries this one uses; installed before it. */
+  needs?: readonly string[];
 }
