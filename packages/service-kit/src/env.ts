@@ -66,3 +66,21 @@ export class EnvReader {
     if (this.problems.length > 0) throw new ConfigError(service, this.problems);
   }
 }
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** Settings every service reads the same way. */
+export interface CommonConfig {
+  natsUrl: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  otlpEndpoint?: string;
+}
+
+export function readCommonConfig(r: EnvReader): CommonConfig {
+  const otlpEndpoint = r.optional("FNMESH_OTLP_ENDPOINT");
+  return {
+    natsUrl: r.url("NATS_URL", "nats://127.0.0.1:4222", ["nats:", "tls:"]),
+    logLevel: r.oneOf("FNMESH_LOG_LEVEL", "info", LOG_LEVELS),
+    ...(otlpEndpoint ? { otlpEndpoint } : {}),
+  };
+}

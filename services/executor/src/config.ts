@@ -1,9 +1,8 @@
 import { availableParallelism, hostname } from "node:os";
-import { EnvReader, type Env } from "@fnmesh/service-kit";
+import { EnvReader, readCommonConfig, type CommonConfig, type Env } from "@fnmesh/service-kit";
 import { parseEgressAllow } from "@fnmesh/sandbox";
 
-export interface ExecutorConfig {
-  natsUrl: string;
+export interface ExecutorConfig extends CommonConfig {
   executorId: string;
   /** Invocations running at once on this executor. */
   concurrency: number;
@@ -17,17 +16,14 @@ export interface ExecutorConfig {
   asyncAckWaitMs: number;
   /** Outbound fetch from functions: what FNMESH_EGRESS_ALLOW opens beyond public addresses, and limits. */
   egress: { allow: string[]; timeoutMs: number; maxResponseBytes: number; maxPending: number };
-  otlpEndpoint?: string;
-  logLevel: "debug" | "info" | "warn" | "error";
 }
 
 export function loadConfig(env: Env): ExecutorConfig {
   const r = new EnvReader(env);
-  const otlpEndpoint = r.optional("FNMESH_OTLP_ENDPOINT");
   const allow = parseEgressAllow(r.optional("FNMESH_EGRESS_ALLOW"));
   for (const problem of allow.problems) r.problems.push(`FNMESH_EGRESS_ALLOW: ${problem}`);
   const config: ExecutorConfig = {
-    natsUrl: r.url("NATS_URL", "nats://127.0.0.1:4222", ["nats:", "tls:"]),
+    ...readCommonConfig(r),
     executorId: r.string("FNMESH_EXECUTOR_ID", `${hostname()}-${process.pid}`),
     concurrency: r.int("FNMESH_EXECUTOR_CONCURRENCY", Math.max(4, availableParallelism() * 4), 1, 10_000),
     queueDepth: r.int("FNMESH_EXECUTOR_QUEUE_DEPTH", 256, 0, 100_000),
@@ -41,8 +37,6 @@ export function loadConfig(env: Env): ExecutorConfig {
       maxResponseBytes: r.int("FNMESH_FETCH_MAX_RESPONSE_BYTES", 6 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxPending: r.int("FNMESH_FETCH_MAX_PENDING", 32, 1, 10_000),
     },
-    logLevel: r.oneOf("FNMESH_LOG_LEVEL", "info", ["debug", "info", "warn", "error"] as const),
-    ...(otlpEndpoint ? { otlpEndpoint } : {}),
   };
   r.done("executor");
   return config;

@@ -1,7 +1,6 @@
-import { EnvReader, type Env } from "@fnmesh/service-kit";
+import { EnvReader, readCommonConfig, type CommonConfig, type Env } from "@fnmesh/service-kit";
 
-export interface IngestConfig {
-  natsUrl: string;
+export interface IngestConfig extends CommonConfig {
   databaseUrl: string;
   host: string;
   port: number;
@@ -9,8 +8,6 @@ export interface IngestConfig {
   accountId: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   defaultRole: string;
-  otlpEndpoint?: string;
-  logLevel: "debug" | "info" | "warn" | "error";
 }
 
 /** Development credentials; README tells users to override them anywhere reachable by others. */
@@ -30,9 +27,8 @@ export function loadConfig(env: Env): IngestConfig {
   if ((accessKeyId === DEV_ACCESS_KEY_ID) !== (secretAccessKey === DEV_SECRET_ACCESS_KEY)) {
     r.problems.push("set FNMESH_ACCESS_KEY_ID and FNMESH_SECRET_ACCESS_KEY together (one is still the development default)");
   }
-  const otlpEndpoint = r.optional("FNMESH_OTLP_ENDPOINT");
   const config: IngestConfig = {
-    natsUrl: r.url("NATS_URL", "nats://127.0.0.1:4222", ["nats:", "tls:"]),
+    ...readCommonConfig(r),
     databaseUrl: r.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fnmesh", ["postgres:", "postgresql:"]),
     host: r.string("FNMESH_HTTP_HOST", "127.0.0.1"),
     port: r.int("FNMESH_HTTP_PORT", 8080, 0, 65535),
@@ -40,8 +36,6 @@ export function loadConfig(env: Env): IngestConfig {
     accountId,
     credentials: { accessKeyId, secretAccessKey },
     defaultRole: r.string("FNMESH_DEFAULT_ROLE", `arn:aws:iam::${accountId}:role/fnmesh-function`),
-    logLevel: r.oneOf("FNMESH_LOG_LEVEL", "info", ["debug", "info", "warn", "error"] as const),
-    ...(otlpEndpoint ? { otlpEndpoint } : {}),
   };
   r.done("ingest");
   return config;
