@@ -28,16 +28,42 @@ export function describeSandboxRuntimeFailures(name: string, create: RuntimeFact
     test("a thrown non-Error, as Lambda reports it", async () => {
       await using rt = runtime();
       const outcome = failed(await invoke(rt, testFunction(esmBundle(`const handler = async () => { throw "plain string"; };`))));
-      assert.deepEqual(outcome.error, { errorType: "string", errorMessage: "plain string", trace: [] });
+      assert.deepEqual(outcome.error, {
+        errorType: "string", errorMessage: "plain string", trace: [],
+        // Lambda's runtime logs a non-Error as `new Error(String(value))`.
+        logged: JSON.stringify({ errorType: "Error", errorMessage: "plain string", stack: ["Error: plain string"] }),
+      });
+    });
+
+    test("the logged error form survives user code replacing JSON or planting a setter; a too-long one is cut", async () => {
+      await using rt = runtime();
+      const replaced = failed(await invoke(rt, testFunction(esmBundle(`const handler = async () => { JSON.stringify = () => { throw new Error("mine"); }; throw new Error("boom"); };`))));
+      assert.deepEqual([replaced.error.errorType, replaced.error.errorMessage, replaced.error.logged], ["Error", "boom", undefined]);
+      const planted = failed(await invoke(rt, testFunction(esmBundle(
+        `const handler = async () => { Object.defineProperty(Object.prototype, "logged", { set() { throw new Error("seen"); }, get() { return 7; } }); throw new Error("boom"); };`,
+      ))));
+      assert.equal(planted.error.errorMessage, "boom");
+      assert.equal(JSON.parse(planted.error.logged ?? "null").errorMessage, "boom");
+      await using small = runtime({ maxLogBytes: 1000 });
+      const long = failed(await invoke(small, testFunction(esmBundle(`const handler = async () => { const e = new Error("x"); e.blob = "y".repeat(300000); throw e; };`))));
+      assert.equal(long.error.logged?.length, 1000);
+      assert.ok(long.error.logged?.startsWith('{"errorType":"Error","errorMessage":"x","blob":"yyy'));
     });
 
     test("handler missing or not a function", async () => {
       await using rt = runtime();
-      for (const code of [esmBundle(`const handler = 42;`), `const userModule = {};\nexport { userModule };\n`]) {
+      // Lambda's runtime client: a falsy export counts as missing, any other non-function "is not a function".
+      const cases: [string, string][] = [
+        [esmBundle(`const handler = 42;`), "app.handler is not a function"],
+        [esmBundle(`const handler = { run() {} };`), "app.handler is not a function"],
+        [esmBundle(`const handler = 0;`), "app.handler is undefined or not exported"],
+        [`const userModule = {};\nexport { userModule };\n`, "app.handler is undefined or not exported"],
+      ];
+      for (const [code, message] of cases) {
         const fn = testFunction(code, { handlerName: "app.handler" });
         const outcome = failed(await invoke(rt, fn));
         assert.equal(outcome.error.errorType, "Runtime.HandlerNotFound");
-        assert.equal(outcome.error.errorMessage, "app.handler is undefined or not exported");
+        assert.equal(outcome.error.errorMessage, message);
       }
       assert.equal(rt.stats().isolates, 0);
     });

@@ -65,6 +65,11 @@ export interface FunctionErrorBody {
   errorType: string;
   errorMessage: string;
   trace: string[];
+  /**
+   * What Lambda's runtime logs after `Invoke Error` for this error, as JSON (own enumerable
+   * properties, `stack` as lines); absent for errors the host builds (limits, load failures).
+   */
+  logged?: string;
 }
 
 /** Which limit ended the invocation, when one did. */

@@ -85,7 +85,12 @@ export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payloa
     }
     // An error document is a response too: bounded like a result (a 10 MB stack must not break the reply).
     if (Buffer.byteLength(JSON.stringify(functionError)) > Limits.resultBytes) functionError = tooLarge();
-    if (outcome.limit !== "timeout") emit(LogLevel.Error, functionLine(Date.now(), req.requestId, "ERROR", `Invoke Error \t${JSON.stringify(functionError)}`));
+    if (outcome.limit !== "timeout") {
+      // Lambda's runtime logs the error itself (own properties, `stack` lines), not the response document.
+      const shown = functionError;
+      const logged = outcome.error.logged ?? JSON.stringify({ errorType: shown.errorType, errorMessage: shown.errorMessage, stack: shown.trace ?? [] });
+      emit(LogLevel.Error, functionLine(Date.now(), req.requestId, "ERROR", `Invoke Error \t${logged}`));
+    }
     body = enc.encode(JSON.stringify(functionError));
   }
   if (body.length > Limits.resultBytes && outcome.status === "ok") {

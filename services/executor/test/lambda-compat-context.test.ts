@@ -188,15 +188,44 @@ export const handler = async () => {
     assert.equal(lines.at(-2), `END RequestId: ${id}`);
   });
 
-  test("the 'Invoke Error' log line carries the stack as Lambda's runtime logs it (a \"stack\" array)", {
-    todo: "services/executor/src/invocation-runner.ts logs `Invoke Error \\t` + the response document {errorType, errorMessage, trace}; Lambda's Node runtime logs {errorType, errorMessage, ...own props, stack: [lines]} there (the response body keeps `trace`), so log parsers looking for `stack` find nothing",
-  }, async () => {
+  test("the 'Invoke Error' log line carries the stack as Lambda's runtime logs it (a \"stack\" array)", async () => {
     const fn = await deployFunction(h, `export const handler = async () => { throw new TypeError("boom"); };`);
     const inv = await h.invoke(fn);
     const line = logLines(inv).at(-3) ?? "";
     const logged = JSON.parse(line.slice(line.indexOf("\t{") + 1)) as Record<string, unknown>;
     assert.deepEqual(Object.keys(logged).sort(), ["errorMessage", "errorType", "stack"]);
     assert.equal((logged.stack as string[])[0], "TypeError: boom");
+  });
+
+  test("'Invoke Error' logs an error's own properties and nested errors; a thrown string is logged as an Error", async () => {
+    const loggedOf = (inv: Awaited<ReturnType<typeof h.invoke>>) => {
+      const line = logLines(inv).at(-3) ?? "";
+      assert.match(line, /\tERROR\tInvoke Error \t/);
+      return JSON.parse(line.slice(line.indexOf("Invoke Error \t") + "Invoke Error \t".length)) as Record<string, unknown>;
+    };
+    const fn = await deployFunction(h, `
+export const handler = async (event) => {
+  if (event.kind === "string") throw "plain string";
+  const error = new Error("db down", { cause: new Error("hidden: cause is not enumerable") });
+  error.code = "ECONNREFUSED";
+  error.statusCode = 503;
+  error.inner = new RangeError("nested");
+  throw error;
+};`);
+    const withProps = await h.invoke(fn, { kind: "props" });
+    assert.deepEqual(Object.keys(functionError(withProps)).sort(), ["errorMessage", "errorType", "trace"], "the response keeps Lambda's response shape");
+    const logged = loggedOf(withProps);
+    assert.deepEqual(Object.keys(logged), ["errorType", "errorMessage", "code", "statusCode", "inner", "stack"]);
+    assert.equal(logged.code, "ECONNREFUSED");
+    assert.equal(logged.statusCode, 503);
+    const inner = logged.inner as Record<string, unknown>;
+    assert.deepEqual([inner.errorType, inner.errorMessage, (inner.stack as string[])[0]], ["RangeError", "nested", "RangeError: nested"]);
+    assert.equal((logged.stack as string[])[0], "Error: db down");
+    assert.ok((logged.stack as string[]).every((frame) => !frame.includes("fnmesh:prelude")), "prelude frames are not the user's");
+
+    const thrownString = await h.invoke(fn, { kind: "string" });
+    assert.deepEqual(functionError(thrownString), { errorType: "string", errorMessage: "plain string", trace: [] });
+    assert.deepEqual(loggedOf(thrownString), { errorType: "Error", errorMessage: "plain string", stack: ["Error: plain string"] });
   });
 
   test("a timeout logs Lambda's 'Task timed out' line, then END and REPORT", async () => {

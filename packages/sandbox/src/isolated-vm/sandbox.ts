@@ -23,6 +23,7 @@ import { clearCallTimer, clearCallTimers, createCall, setHostTimer } from "./cal
 import type { Call } from "./call.ts";
 import type { CodeCache } from "./code-cache.ts";
 import { cryptoHostCall } from "./crypto-host.ts";
+import { malformedResultError, readErrorBody } from "./error-body.ts";
 import { abortCallFetches, abortFetch, narrowToOf, startFetch } from "./fetch-host.ts";
 import type { EgressConfig } from "./fetch-host.ts";
 import { failureToError, messageOf, TIMED_OUT } from "./failure.ts";
@@ -254,8 +255,9 @@ export class IsolateSandbox implements Pooled {
       const target: BundleTarget = { isolate: this.#isolate, context: this.#context, load, ready, filename, seq: call.seq, deadline: call.deadline, limitMs };
       const loaded = script !== null ? await loadScript(target, script) : await loadModule(target, code);
       if (!("logsSent" in loaded)) return loaded;
-      call.logsSent = loaded.logsSent;
-      return loaded.ok ? { ok: true } : { ok: false, error: loaded.error };
+      call.logsSent = typeof loaded.logsSent === "number" ? loaded.logsSent : 0;
+      if (loaded.ok === true) return { ok: true };
+      return { ok: false, error: readErrorBody(loaded.error, this.#settings.maxLogBytes) ?? malformedResultError() };
     });
     if ("failure" in outcome) return failureToError(outcome.failure, "init", this.#fn.memoryMb);
     return outcome.done;
@@ -275,13 +277,14 @@ export class IsolateSandbox implements Pooled {
     if ("failure" in outcome) return { result: failureToError(outcome.failure, "invoke", this.#fn.memoryMb), reusable: false };
     const done = outcome.done;
     // The record comes from inside the isolate: never trust its shape.
-    if (!isWellFormedInvokeResult(done)) {
-      return { result: { ok: false, error: { errorType: "Runtime.InvalidResult", errorMessage: "The function's runtime returned a malformed result (was a built-in prototype tampered with?).", trace: [] } }, reusable: false };
-    }
+    const malformed = { result: { ok: false, error: malformedResultError() }, reusable: false } as const;
+    if (!isWellFormedInvokeResult(done)) return malformed;
     call.logsSent = done.logsSent;
     if (!done.ok) {
+      const error = readErrorBody(done.error, this.#settings.maxLogBytes);
+      if (error === null) return malformed;
       const limit: LimitHit | undefined = done.resultChars !== undefined ? "result_size" : undefined;
-      return { result: limit === undefined ? { ok: false, error: done.error } : { ok: false, error: done.error, limit }, reusable: !done.fatal };
+      return { result: limit === undefined ? { ok: false, error } : { ok: false, error, limit }, reusable: !done.fatal };
     }
     if (Buffer.byteLength(done.result, "utf8") > Limits.resultBytes) {
       return { result: { ok: false, error: resultTooLargeError(Limits.resultBytes), limit: "result_size" }, reusable: true };
@@ -444,8 +447,5 @@ function isWellFormedInvokeResult(value: unknown): value is InvokeResult {
   const v = value as Record<string, unknown>;
   if (typeof v.logsSent !== "number") return false;
   if (v.ok === true) return typeof v.result === "string";
-  if (v.ok !== false || typeof v.fatal !== "boolean") return false;
-  const e = v.error as Record<string, unknown> | null;
-  return typeof e === "object" && e !== null && typeof e.errorType === "string" && typeof e.errorMessage === "string"
-    && Array.isArray(e.trace) && e.trace.every((t) => typeof t === "string");
+  return v.ok === false && typeof v.fatal === "boolean";
 }

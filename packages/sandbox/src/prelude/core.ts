@@ -22,19 +22,22 @@ export function createCore(bridge: Bridge, config: PreludeConfig): Rt {
     return typeof v.name === "string" && typeof v.message === "string" && typeof v.stack === "string";
   }
 
+  // Frames of the prelude say nothing about the user's code.
+  const userFrames = (stack: string): string[] => stack.split("\n").filter((line) => !line.includes("fnmesh:prelude"));
+
   // As Lambda's runtime (toRapidResponse): Errors keep name/message/stack; anything else reports
   // `typeof value` and its string form.
   function toErrorBody(error: unknown): ErrorBody {
+    let body: ErrorBody;
     try {
       if (isErrorLike(error)) {
         const name = typeof error.name === "string" && error.name !== "" ? error.name : (error as object).constructor?.name ?? "Error";
         const message = typeof error.message === "string" ? error.message : describe(error.message);
         const stack = typeof error.stack === "string" ? error.stack : `${name}: ${message}`;
-        // Frames of the prelude say nothing about the user's code.
-        const trace = stack.split("\n").filter((line) => !line.includes("fnmesh:prelude"));
-        return { errorType: name, errorMessage: message, trace };
+        body = { errorType: name, errorMessage: message, trace: userFrames(stack) };
+      } else {
+        body = { errorType: typeof error, errorMessage: describe(error), trace: [] };
       }
-      return { errorType: typeof error, errorMessage: describe(error), trace: [] };
     } catch {
       return {
         errorType: "handled",
@@ -42,6 +45,38 @@ export function createCore(bridge: Bridge, config: PreludeConfig): Rt {
         trace: [],
       };
     }
+    let logged: string | undefined;
+    try {
+      logged = loggedForm(error, body);
+    } catch {
+      logged = undefined; // user code replaced JSON or Object: the response document still goes out
+    }
+    // A literal, not an assignment: a setter planted on Object.prototype must not see it.
+    return logged === undefined ? body : { errorType: body.errorType, errorMessage: body.errorMessage, trace: body.trace, logged };
+  }
+
+  // Lambda's runtime logs a failure as `Invoke Error \t<JSON>`: the error with its own enumerable
+  // properties, `stack` as an array of lines, nested errors alike; a thrown non-Error is logged as
+  // `new Error(String(value))`; if serialising fails, the response document is logged instead.
+  // It is a log line: cut at the log cap (the host marks the cut).
+  function loggedForm(error: unknown, body: ErrorBody): string {
+    const withProperties = (_key: string, value: unknown): unknown => {
+      if (!(value instanceof Error)) return value;
+      const form: Record<string, unknown> = Object.assign({ errorType: value.name, errorMessage: value.message, code: (value as { code?: unknown }).code }, value);
+      if (typeof value.stack === "string") form.stack = userFrames(value.stack);
+      return form;
+    };
+    let text: unknown;
+    try {
+      if (error instanceof Error) text = JSON.stringify(error, withProperties);
+      else if (isErrorLike(error)) text = JSON.stringify({ errorType: body.errorType, errorMessage: body.errorMessage, stack: body.trace });
+      else text = JSON.stringify({ errorType: "Error", errorMessage: body.errorMessage, stack: [`Error: ${body.errorMessage}`] });
+    } catch {
+      text = undefined;
+    }
+    if (typeof text !== "string") text = JSON.stringify({ errorType: body.errorType, errorMessage: body.errorMessage, trace: body.trace });
+    const logged = String(text);
+    return logged.length > config.maxLogChars ? logged.slice(0, config.maxLogChars) : logged;
   }
 
   let crash: (body: ErrorBody) => void = () => {};

@@ -23,8 +23,10 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
     readyValue = { namespace };
   };
 
-  function handlerNotFound(): ErrorBody {
-    return bare({ errorType: "Runtime.HandlerNotFound", errorMessage: `${config.handlerName} is undefined or not exported`, trace: [] });
+  // The runtime interface client's two messages: nothing (or a falsy value) found, or not callable.
+  function handlerNotFound(found: unknown): ErrorBody {
+    const problem = found ? "is not a function" : "is undefined or not exported";
+    return bare({ errorType: "Runtime.HandlerNotFound", errorMessage: `${config.handlerName} ${problem}`, trace: [] });
   }
 
   function walk(root: unknown): unknown {
@@ -77,7 +79,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
         namespace = (settled as { value: unknown }).value;
       }
       const found = findHandler((namespace as { userModule?: unknown }).userModule);
-      if (typeof found !== "function") return bare({ ok: false, error: handlerNotFound(), logsSent: logsSent() });
+      if (typeof found !== "function") return bare({ ok: false, error: handlerNotFound(found), logsSent: logsSent() });
       if (!config.supportsCallback && found.length >= 3) {
         return bare({
           ok: false,
@@ -157,7 +159,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
   async function invoke(seq: number, deadline: number, requestId: string, eventJson: string, clientContext: string | undefined): Promise<InvokeResult> {
     rt.begin(seq, deadline);
     try {
-      if (handler === null) return bare({ ok: false, error: handlerNotFound(), fatal: false, logsSent: logsSent() });
+      if (handler === null) return bare({ ok: false, error: handlerNotFound(undefined), fatal: false, logsSent: logsSent() });
       const event: unknown = parse(eventJson);
       const settled = await race([runHandler(handler, event, requestId, clientContext), rt.crashed.then((crash): Settled => bare({ crash }))]);
       if ("crash" in settled) return bare({ ok: false, error: settled.crash, fatal: true, logsSent: logsSent() });

@@ -94,6 +94,8 @@ export interface ErrorBody {
   errorType: string;
   errorMessage: string;
   trace: string[];
+  /** The JSON document Lambda's runtime logs after `Invoke Error`; at most `maxLogChars` long. */
+  logged?: string;
 }
 
 export type LoadResult = { ok: true; logsSent: number } | { ok: false; error: ErrorBody; logsSent: number };
