@@ -7,6 +7,7 @@ import { IsolateSandbox } from "./isolated-vm/sandbox.ts";
 import type { RunResult, SandboxSettings } from "./isolated-vm/sandbox.ts";
 import { CodeCache } from "./isolated-vm/code-cache.ts";
 import type { EgressConfig } from "./isolated-vm/fetch-host.ts";
+import type { HostWorkLimits } from "./isolated-vm/host-work.ts";
 import { LogCollector } from "./log-collector.ts";
 import type { EgressOptions, InvocationInput, InvocationMetrics, InvocationOutcome, IsolateRuntimeOptions, RuntimeStats, SandboxFunction, SandboxRuntime } from "./types.ts";
 import { WarmPool } from "./warm-pool.ts";
@@ -24,6 +25,7 @@ export interface IsolateRuntimeConfig {
   initTimeoutMs: number;
   onCatastrophicError: (message: string) => void;
   egress: EgressConfig | undefined;
+  hostWork: HostWorkLimits;
 }
 
 export function resolveIsolateRuntimeOptions(options: IsolateRuntimeOptions = {}): IsolateRuntimeConfig {
@@ -35,10 +37,14 @@ export function resolveIsolateRuntimeOptions(options: IsolateRuntimeOptions = {}
     initTimeoutMs: options.initTimeoutMs ?? 10_000,
     onCatastrophicError: options.onCatastrophicError ?? (() => {}),
     egress: resolveEgress(options.egress),
+    hostWork: { burstMs: options.hostWork?.burstMs ?? 250, share: options.hostWork?.share ?? 0.25 },
   };
   const problems = (["memoryBudgetMb", "idleTtlMs", "maxLogBytes", "maxTimers", "initTimeoutMs"] as const)
     .filter((name) => !(Number.isFinite(config[name]) && config[name] > 0))
     .map((name) => `${name} must be a positive number (got ${String(options[name])})`);
+  const { burstMs, share } = config.hostWork;
+  if (!(Number.isFinite(burstMs) && burstMs > 0)) problems.push(`hostWork.burstMs must be a positive number (got ${String(options.hostWork?.burstMs)})`);
+  if (!(Number.isFinite(share) && share > 0 && share <= 1)) problems.push(`hostWork.share must be a number in (0, 1] (got ${String(options.hostWork?.share)})`);
   if (options.egress !== undefined && typeof options.egress.fetcher?.fetch !== "function") problems.push("egress.fetcher must have a fetch method");
   for (const name of ["timeoutMs", "maxResponseBytes", "maxPending"] as const) {
     const value = config.egress?.[name];
@@ -75,6 +81,7 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
     codeCache,
     onCatastrophicError: config.onCatastrophicError,
     egress: config.egress,
+    hostWork: config.hostWork,
   };
   let coldStarts = 0;
   let warmStarts = 0;
@@ -139,6 +146,7 @@ function toOutcome(run: RunResult, logs: LogCollector, cold: boolean): Invocatio
     durationMs: run.durationMs,
     cold,
     maxMemoryUsedMb: run.maxMemoryUsedMb,
+    hostTimeMs: run.hostTimeMs,
     logs: logs.lines,
     logsTruncated: logs.truncated,
   };

@@ -56,6 +56,11 @@ export interface InvocationMetrics {
    * cold start; absent if it could not be read.
    */
   cpuTimeMs?: number;
+  /**
+   * Host main-thread time charged to the invocation for its synchronous URL, crypto and
+   * structuredClone calls (measured, plus a per-call dispatch cost); not part of `cpuTimeMs`.
+   */
+  hostTimeMs: number;
   logs: LogLine[];
   logsTruncated: boolean;
 }
@@ -117,6 +122,12 @@ export interface IsolateRuntimeOptions {
   onCatastrophicError?: (message: string) => void;
   /** Outbound `fetch` from functions. Absent: fetch rejects with TypeError (no network access). */
   egress?: EgressOptions;
+  /**
+   * Host main-thread time one invocation's URL, crypto and structuredClone calls may use: `burstMs`
+   * up front, refilled at `share` of elapsed wall time; past it those calls throw RangeError in the
+   * isolate. Default { burstMs: 250, share: 0.25 }.
+   */
+  hostWork?: { burstMs?: number; share?: number };
 }
 
 /**

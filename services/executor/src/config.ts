@@ -16,6 +16,8 @@ export interface ExecutorConfig extends CommonConfig {
   asyncAckWaitMs: number;
   /** Outbound fetch from functions: what FNMESH_EGRESS_ALLOW opens beyond public addresses, and limits. */
   egress: { allow: string[]; timeoutMs: number; maxResponseBytes: number; maxPending: number };
+  /** Host main-thread time one invocation's URL/crypto/structuredClone calls may take: a burst, then a share of wall time. */
+  hostWork: { burstMs: number; share: number };
 }
 
 export function loadConfig(env: Env): ExecutorConfig {
@@ -36,6 +38,10 @@ export function loadConfig(env: Env): ExecutorConfig {
       timeoutMs: r.int("FNMESH_FETCH_TIMEOUT_MS", 30_000, 100, 900_000),
       maxResponseBytes: r.int("FNMESH_FETCH_MAX_RESPONSE_BYTES", 6 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxPending: r.int("FNMESH_FETCH_MAX_PENDING", 32, 1, 10_000),
+    },
+    hostWork: {
+      burstMs: r.int("FNMESH_HOST_WORK_BURST_MS", 250, 1, 60_000),
+      share: r.int("FNMESH_HOST_WORK_SHARE_PERCENT", 25, 1, 100) / 100,
     },
   };
   r.done("executor");

@@ -25,6 +25,8 @@ const tooLarge = (): FunctionError => ({
   errorMessage: `Response payload size exceeded maximum allowed payload size (${Limits.resultBytes} bytes).`,
 });
 
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
 export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payload: Uint8Array): Promise<RunResult> {
   const fn = req.function;
   const lines: string[] = [];
@@ -44,7 +46,7 @@ export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payloa
     // Lambda accepts code it cannot import and reports the failure on every invoke.
     outcome = {
       status: "function_error", error: { errorType: fn.code.errorType, errorMessage: fn.code.errorMessage, trace: [] },
-      durationMs: 0, cold: true, maxMemoryUsedMb: 0, logs: [], logsTruncated: false,
+      durationMs: 0, cold: true, maxMemoryUsedMb: 0, hostTimeMs: 0, logs: [], logsTruncated: false,
     };
     emit(LogLevel.Error, functionLine(Date.now(), req.requestId, "ERROR", `${fn.code.errorType}: ${fn.code.errorMessage}`));
   } else {
@@ -102,18 +104,20 @@ export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payloa
     durationMs: outcome.durationMs, billedDurationMs: Math.max(1, Math.ceil(outcome.durationMs)), memorySizeMb: fn.memoryMb,
     maxMemoryUsedMb: outcome.maxMemoryUsedMb, initDurationMs: outcome.initDurationMs,
   };
+  // Not in Lambda's REPORT line; carried in the result and the wide event.
+  const cpu = { ...(outcome.cpuTimeMs !== undefined ? { cpuTimeMs: round3(outcome.cpuTimeMs) } : {}), hostTimeMs: round3(outcome.hostTimeMs) };
   emit(LogLevel.Platform, endLine(req.requestId));
   emit(LogLevel.Platform, reportLine(req.requestId, report));
 
   const common = {
-    v: 1 as const, requestId: req.requestId, executedVersion: fn.version, ...report, cold: outcome.cold,
+    v: 1 as const, requestId: req.requestId, executedVersion: fn.version, ...report, cold: outcome.cold, ...cpu,
     executorId: deps.executorId, ...(req.logType === LogType.Tail ? { logTail: logTail(lines, Limits.logTailBytes) } : {}),
   };
   if (report.initDurationMs === undefined) delete (common as { initDurationMs?: number }).initDurationMs;
   deps.log.info("invocation done", {
     requestId: req.requestId, function: fn.name, version: fn.version, invocationType: req.invocationType, attempt: req.attempt,
     outcome: functionError ? "function_error" : "ok", errorType: functionError?.errorType, durationMs: report.durationMs,
-    cold: outcome.cold, initDurationMs: outcome.initDurationMs, maxMemoryUsedMb: report.maxMemoryUsedMb,
+    cold: outcome.cold, initDurationMs: outcome.initDurationMs, maxMemoryUsedMb: report.maxMemoryUsedMb, ...cpu,
   });
   const result: InvokeResult = functionError ? { ...common, status: "function_error", functionError } : { ...common, status: "ok" };
   return { result, body };

@@ -20,6 +20,7 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
     memoryBudgetMb: config.memoryBudgetMb,
     egress: { fetcher: createEgressFetcher({ allow: config.egress.allow }), timeoutMs: config.egress.timeoutMs,
       maxResponseBytes: config.egress.maxResponseBytes, maxPending: config.egress.maxPending },
+    hostWork: config.hostWork,
   });
   const jsm = await ensureAsyncStream(nc);
   const code = createCodeCache(await openCodeStore(nc), config.codeCacheMb * 1024 * 1024);

@@ -200,6 +200,23 @@ export const handler = async (event) => {
     assert.equal((okResult(await h.invoke(fn, {})) as { armed: number }).armed, 1000);
   });
 
+  test("hashing 1 MiB in a loop is refused once the host-work allowance is spent; the result reports hostTimeMs and cpuTimeMs", async () => {
+    // No clock in the assertions: a 1 MiB digest costs the host far more than 25% of each
+    // iteration, so the bucket (250 ms + 25% of elapsed) empties long before the 10 s timeout.
+    await attackThenRecover(`
+  const data = new Uint8Array(1 << 20);
+  let calls = 0;
+  try { for (;;) { await crypto.subtle.digest("SHA-256", data); calls++; } }
+  catch (e) { return { calls, name: e.constructor.name, message: e.message }; }`, (inv) => {
+      const result = okResult(inv) as { calls: number; name: string; message: string };
+      assert.equal(result.name, "RangeError");
+      assert.match(result.message, /^fnmesh: host work limit reached: this invocation's URL, crypto and structuredClone calls have used [\d.]+ ms of the host's time in \d+ calls; the limit is 250 ms plus 25% of the time elapsed since the invocation began$/);
+      assert.ok(result.calls > 0);
+      assert.ok(inv.result.status === "ok" && inv.result.hostTimeMs !== undefined && inv.result.hostTimeMs >= 250, `hostTimeMs ${JSON.stringify(inv.result)}`);
+      assert.ok(inv.result.status === "ok" && typeof inv.result.cpuTimeMs === "number" && inv.result.cpuTimeMs > 0);
+    }, { timeoutSec: 10, coldAfter: false });
+  });
+
   test("a setInterval or setTimeout left running does not outlive its invocation", async () => {
     const fn = await deployFunction(h, `
 export const handler = async (event) => {

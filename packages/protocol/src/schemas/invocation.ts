@@ -60,6 +60,10 @@ const Report = {
   /** Present only when this invocation paid for a cold start. */
   initDurationMs: z.number().optional(),
   cold: z.boolean(),
+  /** CPU time of the isolate (init included on a cold start); absent when it could not be read. */
+  cpuTimeMs: z.number().nonnegative().optional(),
+  /** Host main-thread time charged for the function's URL, crypto and structuredClone calls. */
+  hostTimeMs: z.number().nonnegative().optional(),
   /** Base64 of the last 4 KB of the invocation log, when logType was Tail. */
   logTail: z.string().optional(),
   executorId: z.string(),

@@ -1,6 +1,8 @@
 /** Host-side state of the invocation an isolate is running, and its host timers. */
 import type { LogCollector } from "../log-collector.ts";
 import type { Failure } from "./failure.ts";
+import { HostWorkMeter } from "./host-work.ts";
+import type { HostWorkLimits } from "./host-work.ts";
 
 interface HostTimer {
   handle: NodeJS.Timeout | NodeJS.Immediate;
@@ -21,18 +23,20 @@ export interface Call {
   inflight: Set<Promise<void>>;
   /** Outbound fetches in progress, by the isolate's fetch id. */
   fetches: Map<number, AbortController>;
+  /** Host time its synchronous bridge calls have cost, and what is left of their allowance. */
+  hostWork: HostWorkMeter;
   failure: Failure | null;
   /** Resolves with the failure that ends the call early, if one does. */
   failed: Promise<Failure>;
   resolveFailed: (failure: Failure) => void;
 }
 
-export function createCall(seq: number, logs: LogCollector): Call {
+export function createCall(seq: number, logs: LogCollector, hostWork: HostWorkLimits): Call {
   let resolveFailed: (failure: Failure) => void = () => {};
   const failed = new Promise<Failure>((resolve) => {
     resolveFailed = resolve;
   });
-  return { seq, logs, deadline: 0, limitMs: 0, logsSent: 0, timers: new Map(), inflight: new Set(), fetches: new Map(), failure: null, failed, resolveFailed };
+  return { seq, logs, deadline: 0, limitMs: 0, logsSent: 0, timers: new Map(), inflight: new Set(), fetches: new Map(), hostWork: new HostWorkMeter(hostWork), failure: null, failed, resolveFailed };
 }
 
 /** Arms (or re-arms) timer `id`; `delayMs` 0 runs it as setImmediate. */

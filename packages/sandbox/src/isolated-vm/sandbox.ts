@@ -23,6 +23,7 @@ import { clearCallTimer, clearCallTimers, createCall, setHostTimer } from "./cal
 import type { Call } from "./call.ts";
 import type { CodeCache } from "./code-cache.ts";
 import { cryptoHostCall } from "./crypto-host.ts";
+import type { HostWorkLimits } from "./host-work.ts";
 import { malformedResultError, readErrorBody } from "./error-body.ts";
 import { abortCallFetches, abortFetch, narrowToOf, startFetch } from "./fetch-host.ts";
 import type { EgressConfig } from "./fetch-host.ts";
@@ -40,6 +41,7 @@ export interface SandboxSettings {
   onCatastrophicError: (message: string) => void;
   /** Outbound fetch; undefined: fetch rejects in the isolate. */
   egress: EgressConfig | undefined;
+  hostWork: HostWorkLimits;
 }
 
 export type CallResult = { ok: true; result: string } | Failed;
@@ -53,6 +55,8 @@ export interface RunResult {
   maxMemoryUsedMb: number;
   /** CPU time the isolate used during the invocation (init included on a cold start). */
   cpuTimeMs?: number;
+  /** Host main-thread time its URL, crypto and structuredClone calls cost (host-work.ts). */
+  hostTimeMs: number;
   /** False when the isolate must not serve again. */
   reusable: boolean;
 }
@@ -134,7 +138,7 @@ export class IsolateSandbox implements Pooled {
 
   /** Runs one invocation; with `cold`, first the cold start's init (compile, evaluate, find handler). */
   async run(input: InvocationInput, logs: LogCollector, cold?: { code: string; startedAt: number }): Promise<RunResult> {
-    const call = createCall(++this.#seq, logs);
+    const call = createCall(++this.#seq, logs, this.#settings.hostWork);
     this.#call = call;
     const cpuStart = this.#cpuTime();
     let initDurationMs: number | undefined;
@@ -158,7 +162,7 @@ export class IsolateSandbox implements Pooled {
     const maxMemoryUsedMb = call.failure?.kind === "memory" ? this.#fn.memoryMb : toMemoryMb(this.heapBytes);
     const cpuEnd = this.#cpuTime();
     const cpuTimeMs = cpuStart === undefined || cpuEnd === undefined ? undefined : Number(cpuEnd - cpuStart) / 1e6;
-    return { result: outcome.result, initDurationMs, durationMs, maxMemoryUsedMb, cpuTimeMs, reusable };
+    return { result: outcome.result, initDurationMs, durationMs, maxMemoryUsedMb, cpuTimeMs, hostTimeMs: call.hostWork.usedMs, reusable };
   }
 
   /** The isolate's CPU time so far (ns); after disposal, the last reading before it. */
@@ -199,10 +203,11 @@ export class IsolateSandbox implements Pooled {
       log: new ivm.Callback((seq: unknown, level: unknown, message: unknown, time: unknown) => this.#onLog(seq, level, message, time), { ignored: true }),
       setTimer: new ivm.Callback((seq: unknown, id: unknown, delayMs: unknown) => this.#onSetTimer(seq, id, delayMs), { ignored: true }),
       clearTimer: new ivm.Callback((seq: unknown, id: unknown) => this.#onClearTimer(seq, id), { ignored: true }),
-      url: new ivm.Callback(urlHostCall, { sync: true }),
-      crypto: new ivm.Callback(cryptoHostCall, { sync: true }),
-      // isolated-vm copies the argument out and the result back in: V8's structured clone, twice.
-      clone: new ivm.Callback((value: unknown) => value, { sync: true }),
+      url: new ivm.Callback(this.#metered(urlHostCall), { sync: true }),
+      crypto: new ivm.Callback(this.#metered(cryptoHostCall), { sync: true }),
+      // V8's structured clone, twice: isolated-vm copies the argument out, and the ExternalCopy copies it
+      // back in. The first copy is paid before this runs, so it is charged as the same again as the second.
+      clone: new ivm.Callback(this.#metered((value: unknown) => new ivm.ExternalCopy(value).copyInto({ release: true }), 2), { sync: true }),
       fetch: new ivm.Callback((seq: unknown, id: unknown, request: unknown) => this.#onFetch(seq, id, request), { ignored: true }),
       abortFetch: new ivm.Callback((seq: unknown, id: unknown) => this.#onAbortFetch(seq, id), { ignored: true }),
     };
@@ -236,6 +241,29 @@ export class IsolateSandbox implements Pooled {
       handlerName: fn.handlerName,
       maxResultChars: Limits.resultBytes,
       fetch: this.#settings.egress === undefined ? null : { maxPending: this.#settings.egress.maxPending },
+    };
+  }
+
+  /**
+   * `work` charged to the current invocation's host-work meter (times `weight`); refused with a
+   * RangeError in the isolate once the invocation has used its allowance (host-work.ts).
+   */
+  #metered<A extends unknown[]>(work: (...args: A) => unknown, weight = 1): (...args: A) => unknown {
+    return (...args: A): unknown => {
+      const meter = this.#call?.hostWork;
+      if (meter === undefined) return work(...args);
+      const started = performance.now();
+      if (!meter.admit(started)) {
+        const refusal = new RangeError(meter.refusal());
+        refusal.stack = `RangeError: ${refusal.message}`; // the host's frames are not the isolate's business
+        throw refusal;
+      }
+      try {
+        return work(...args);
+      } finally {
+        const now = performance.now();
+        meter.charge((now - started) * weight, now);
+      }
     };
   }
 

@@ -62,7 +62,7 @@ export function createCore(bridge: Bridge, config: PreludeConfig): Rt {
   function loggedForm(error: unknown, body: ErrorBody): string {
     const withProperties = (_key: string, value: unknown): unknown => {
       if (!(value instanceof Error)) return value;
-      const form: Record<string, unknown> = Object.assign({ errorType: value.name, errorMessage: value.message, code: (value as { code?: unknown }).code }, value);
+      const form: Record<string, unknown> = Object.assign({ errorType: value.name, errorMessage: value.message, code: (value as { code?: unknown }).code } as Record<string, unknown>, value);
       if (typeof value.stack === "string") form.stack = userFrames(value.stack);
       return form;
     };

@@ -29,6 +29,8 @@ export function installStructuredClone(_g: Record<string, unknown>, rt: Rt): voi
       copy = clone(value);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      // The host refusing more work (isolated-vm/host-work.ts) is not a clone failure.
+      if (error instanceof RangeError && message.startsWith("fnmesh: host work limit reached")) throw error;
       throw new rt.web.DOMException(message === "Unsupported type" ? `${typeof value === "symbol" ? String(value) : "value"} could not be cloned.` : message, "DataCloneError");
     }
     for (const buffer of buffers) transferBuffer.call(buffer);
