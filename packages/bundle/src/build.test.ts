@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 
+import { init, parse } from "es-module-lexer";
 import { strToU8, zipSync } from "fflate";
 
 import { buildBundle, UserCodeErrorType, type BuildResult, type BuildSuccess } from "./build.ts";
@@ -33,6 +34,12 @@ async function load(result: BuildSuccess): Promise<unknown> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The dynamic imports es-module-lexer finds in `code`, as source text. */
+async function dynamicImportsIn(code: string): Promise<string[]> {
+  await init();
+  return parse(code)[0].filter((record) => record.type === "dynamic").map((record) => code.slice(record.importStart, record.importEnd));
 }
 
 /** Bundles, evaluates, resolves the handler as the executor will, and calls it. */
@@ -226,6 +233,43 @@ describe("buildBundle: Node.js built-ins", () => {
     );
   });
 
+  test("import('fs') and import(name) leave no dynamic import in the bundle and reject naming the module", async () => {
+    const sources = {
+      "index.mjs": [
+        "export const handler = async (event) => {",
+        "  const out = [];",
+        "  for (const load of [() => import('fs'), () => import(event.name)]) {",
+        "    try { await load(); out.push('loaded'); } catch (e) { out.push([e.code, e.message]); }",
+        "  }",
+        "  return out;",
+        "};",
+      ].join("\n"),
+    };
+    const result = await bundle(sources, "index.handler");
+    assertOk(result);
+    assert.deepEqual(await dynamicImportsIn(result.code), []);
+    // Node runs the bundle here: an import() left in it would load the module.
+    assert.deepEqual(await invoke(sources, "index.handler", { name: "node:child_process" }), [
+      ["ERR_MODULE_NOT_FOUND", "Cannot find module 'fs': Node.js built-in modules are not available in fnmesh isolates"],
+      ["ERR_MODULE_NOT_FOUND", "Cannot find module 'node:child_process': Node.js built-in modules are not available in fnmesh isolates"],
+    ]);
+  });
+
+  test("a user's own __fnmesh_dynamic_import binding neither clashes with nor shadows the helper", async () => {
+    // Top level: a fixed-name helper would be redeclared (a SyntaxError). Nested, with no top-level
+    // binding of that name for esbuild to rename it away from: a fixed-name helper would be shadowed.
+    const topLevel = "let __fnmesh_dynamic_import = 'mine';\nexport const handler = () => [__fnmesh_dynamic_import, import('fs')];";
+    const nested = "var __fnmesh_dynamic_import_1 = 'mine';\nexports.handler = (__fnmesh_dynamic_import) => [__fnmesh_dynamic_import_1, import('fs')];";
+    for (const [file, source] of [["index.mjs", topLevel], ["index.js", nested]] as const) {
+      const result = await bundle({ [file]: source }, "index.handler");
+      assertOk(result);
+      assert.deepEqual(await dynamicImportsIn(result.code), []);
+      const [own, loading] = (await invoke({ [file]: source }, "index.handler", "param")) as [string, Promise<unknown>];
+      assert.equal(own, "mine", file);
+      await assert.rejects(loading, { code: "ERR_MODULE_NOT_FOUND", message: "Cannot find module 'fs': Node.js built-in modules are not available in fnmesh isolates" });
+    }
+  });
+
   test("a static import of a built-in stays an import for the executor's linker", async () => {
     const result = await bundle({ "index.mjs": "import { readFileSync } from 'node:fs';\nexport const handler = () => readFileSync;" }, "index.handler");
     assertOk(result);
@@ -306,7 +350,7 @@ describe("buildBundle: caller mistakes and determinism", () => {
   });
 
   test("the same input gives the same code and sha256", async () => {
-    const sources = { "index.js": "const lib = require('./lib'); exports.handler = () => lib.v;", "lib.js": "exports.v = 1;" };
+    const sources = { "index.js": "const lib = require('./lib'); exports.handler = (n) => [lib.v, import(n)];", "lib.js": "exports.v = 1;" };
     const [first, second] = [await bundle(sources, "index.handler"), await bundle(sources, "index.handler")];
     assertOk(first);
     assertOk(second);

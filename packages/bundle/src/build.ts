@@ -10,12 +10,16 @@ import { join, posix, sep } from "node:path";
 
 import { build, type Message, type Plugin } from "esbuild";
 
+import { rewriteDynamicImports } from "./dynamic-import.ts";
 import { parseHandler } from "./handler-string.ts";
 import { writePackageDir } from "./package-dir.ts";
 import { toPackagePath } from "./package-path.ts";
 
-/** Version of the bundle's shape (the `userModule` export, the `require` shim); bumped on change. */
-export const BUNDLE_FORMAT_VERSION = 1;
+/**
+ * Version of the bundle's shape (the `userModule` export, the banner's `require` shim and dynamic
+ * import helper); bumped on change. 2: dynamic imports call the helper (dynamic-import.ts).
+ */
+export const BUNDLE_FORMAT_VERSION = 2;
 
 /** Lambda's `errorType` for code that cannot be loaded. contract: never rename. */
 export const UserCodeErrorType = {
@@ -59,9 +63,10 @@ const ENTRY_SOURCEFILE = "fnmesh-entry.mjs";
 const CONFINE_PLUGIN = "fnmesh-confine";
 
 /**
- * Prepended to every bundle. esbuild compiles `require("fs")` of an external (a Node built-in), and
- * a `require(name)` it cannot resolve statically, to a shim that calls a `require` in scope, else
- * throws 'Dynamic require of "fs" is not supported'.
+ * Prepended to every bundle, followed by the dynamic import helper (dynamic-import.ts).
+ * esbuild compiles `require("fs")` of an external (a Node built-in), and a `require(name)` it
+ * cannot resolve statically, to a shim that calls a `require` in scope, else throws
+ * 'Dynamic require of "fs" is not supported'.
  * This `require` uses the host's if the isolate defines one, else throws the error Node throws
  * for a missing module, so libraries' `try { require(x) } catch` fallbacks keep working.
  * esbuild never names a symbol of its own `require` in ESM output, so this cannot collide.
@@ -123,10 +128,11 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
       minify: false,
       write: false,
       logLevel: "silent",
-      banner: { js: BANNER },
       plugins: [confineTo(root)],
     });
-    const code = result.outputFiles[0]?.text ?? "";
+    // Added after esbuild, which never sees the banner: the helper's name is chosen from the output.
+    const rewritten = await rewriteDynamicImports(result.outputFiles[0]?.text ?? "");
+    const code = `${BANNER}\n${rewritten.helper}\n${rewritten.code}`;
     const sha256 = createHash("sha256").update(code).digest("hex");
     return { ok: true, code, sha256, exportPath, entry };
   } catch (error) {

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { zipSync, strToU8 } from "fflate";
-import { buildBundle, unpackZip } from "@fnmesh/bundle";
+import { BUNDLE_FORMAT_VERSION, buildBundle, unpackZip } from "@fnmesh/bundle";
 import {
   catalog, codeKeys, decodeFramed, decodeJson, DLQ_STREAM, encodeFramed, Header, LogEvent, subjects,
   type CodeRef, type InvokeRequestInput, type InvokeResult,
@@ -45,7 +45,7 @@ async function deploy(source: string): Promise<CodeRef> {
   assert.ok(built.ok);
   const store = await openCodeStore(nc);
   await store.putBlob({ name: codeKeys.bundle(built.sha256) }, new TextEncoder().encode(built.code));
-  return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: 1 };
+  return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: BUNDLE_FORMAT_VERSION };
 }
 
 function request(name: string, code: CodeRef, extra: Partial<InvokeRequestInput> = {}): InvokeRequestInput {

@@ -206,9 +206,7 @@ export const handler = async () => [
     assert.deepEqual(okResult(await h.invoke(fn)), Array(4).fill({ loaded: false, isError: true }));
   });
 
-  test("dynamic import() of a built-in fails with a message naming the module, as a static import does", {
-    todo: "import() inside the isolate rejects with isolated-vm's bare `Error: Not supported`; it should name the module like the static-import path (load-bundle.ts unresolvableImportMessage): \"Cannot find module 'fs': Node.js built-in modules are not available in fnmesh isolates\"",
-  }, async () => {
+  test("dynamic import() of a built-in fails with a message naming the module, as a static import does", async () => {
     const fn = await deployFunction(h, `
 export const handler = async () => {
   const messages = [];

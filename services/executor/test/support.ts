@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
 import { zipSync, strToU8 } from "fflate";
-import { buildBundle, unpackZip } from "@fnmesh/bundle";
+import { BUNDLE_FORMAT_VERSION, buildBundle, unpackZip } from "@fnmesh/bundle";
 import {
   catalog, codeKeys, decodeFramed, encodeFramed, type CodeRef, type FunctionSpec, type InvokeRequestInput, type InvokeResult,
 } from "@fnmesh/protocol";
@@ -55,7 +55,7 @@ export async function startExecutorHarness(env: Record<string, string> = {}): Pr
       const built = await buildBundle({ files: unpackZip(zip), handler });
       if (!built.ok) return { kind: "error", errorType: built.errorType, errorMessage: built.errorMessage };
       await store.putBlob({ name: codeKeys.bundle(built.sha256) }, new TextEncoder().encode(built.code));
-      return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: 1 };
+      return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: BUNDLE_FORMAT_VERSION };
     },
     spec(code, overrides = {}) {
       const name = overrides.name ?? `fn-${randomUUID().slice(0, 8)}`;

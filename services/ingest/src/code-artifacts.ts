@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ObjectStore } from "@nats-io/obj";
-import { BundleError, buildBundle, unpackZip } from "@fnmesh/bundle";
+import { BUNDLE_FORMAT_VERSION, BundleError, buildBundle, unpackZip } from "@fnmesh/bundle";
 import { codeKeys, Component, ErrorCode, FnmeshError, type CodeRef } from "@fnmesh/protocol";
 import type { CodeUpdate } from "@fnmesh/store";
 import { invalidParameter } from "./lambda/errors.ts";
@@ -53,7 +53,7 @@ export function createCodeArtifacts(store: ObjectStore): CodeArtifacts {
     const built = await buildBundle({ files, handler }).catch((err: unknown) => { throw toApiError(err); });
     if (!built.ok) return { kind: "error", errorType: built.errorType, errorMessage: built.errorMessage };
     await putIfAbsent(codeKeys.bundle(built.sha256), new TextEncoder().encode(built.code));
-    return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: 1 };
+    return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: BUNDLE_FORMAT_VERSION };
   }
 
   return {

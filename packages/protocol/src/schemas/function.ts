@@ -19,7 +19,11 @@ export const CodeRef = z.discriminatedUnion("kind", [
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     /** Path of the handler export inside the bundle's `userModule`. */
     exportPath: z.array(z.string().min(1)).min(1),
-    format: z.literal(1),
+    /**
+     * @fnmesh/bundle's BUNDLE_FORMAT_VERSION when it was built. Both formats are self-contained
+     * modules; 2 adds the dynamic import() helper. An executor refuses formats it does not know.
+     */
+    format: z.union([z.literal(1), z.literal(2)]),
   }),
   z.object({
     kind: z.literal("error"),
