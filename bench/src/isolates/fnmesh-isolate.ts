@@ -5,6 +5,7 @@
  * (same `codeId`) started again hits the runtime's compiled-code cache.
  */
 import { randomUUID } from "node:crypto";
+import ivm from "isolated-vm";
 import { buildBundle } from "@fnmesh/bundle";
 import { createIsolateRuntime, type SandboxFunction } from "@fnmesh/sandbox";
 import { handlerSource } from "../sdk-bench.ts";
@@ -54,6 +55,13 @@ export function fnmeshIsolates(): Contender<Bundle> {
         // The public API has no per-key disposal: the isolate stays warm until the runtime closes.
         instance: { call: async (e) => (await invoke(fn, e)).result, close: async () => {} },
       };
+    },
+    async floor() {
+      // What every warm call pays at least: the runtime's invoke is one such async apply plus the work around it.
+      const isolate = new ivm.Isolate({ memoryLimit: 16 });
+      const context = await isolate.createContext();
+      const empty = (await context.eval("(function () {})", { reference: true })) as ivm.Reference;
+      return { call: async () => { await empty.apply(undefined, [], { result: { promise: true, copy: true } }); }, close: () => isolate.dispose() };
     },
     async heapBytes() {
       return runtime.stats().heapBytes;

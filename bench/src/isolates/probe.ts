@@ -46,7 +46,7 @@ async function timedStart(c: Contender<unknown>, code: unknown, n: number): Prom
 }
 
 async function measureTiming(c: Contender<unknown>, req: ProbeRequest): Promise<TimingProbe> {
-  const out: TimingProbe = { coldNewMs: [], coldNewInitMs: [], coldSameMs: [], coldSameInitMs: [], warmMs: [], errors: [] };
+  const out: TimingProbe = { coldNewMs: [], coldNewInitMs: [], coldSameMs: [], coldSameInitMs: [], warmMs: [], floorMs: [], errors: [] };
   // All code is prepared (bundled) first: fnmesh bundles at CreateFunction, not at invoke.
   const warmupCode = await Promise.all(Array.from({ length: req.coldWarmup }, (_, i) => c.prepare(`warmup-${i}`)));
   const newCode: unknown[] = [];
@@ -79,6 +79,15 @@ async function measureTiming(c: Contender<unknown>, req: ProbeRequest): Promise<
     const error = wrongAnswer(result, i);
     if (error) out.errors.push(`warm call ${i}: ${error}`);
     else if (i >= req.warmWarmup) out.warmMs.push(ms);
+  }
+  const floor = await c.floor?.();
+  if (floor !== undefined) {
+    for (let i = 0; i < req.warmWarmup + req.warmCalls; i++) {
+      const started = performance.now();
+      await floor.call();
+      if (i >= req.warmWarmup) out.floorMs.push(performance.now() - started);
+    }
+    floor.close();
   }
   return out;
 }

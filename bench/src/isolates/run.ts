@@ -58,6 +58,7 @@ function results(timing: TimingProbe, memory: MemoryProbe): ContenderResults {
     ...(timing.coldSameMs.length ? { coldSame: summarize(timing.coldSameMs) } : {}),
     ...(timing.coldSameInitMs.length ? { coldSameInit: summarize(timing.coldSameInitMs) } : {}),
     warm: summarize(timing.warmMs),
+    ...(timing.floorMs.length ? { warmFloor: summarize(timing.floorMs) } : {}),
     memory: {
       ...memory, rssPerInstanceBytes, heapPerInstanceBytes,
       perGiBByRss: perGiB(rssPerInstanceBytes),

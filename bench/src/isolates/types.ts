@@ -33,6 +33,11 @@ export interface Contender<Code> {
   heapBytes(): Promise<number>;
   /** True when a "same code, new instance" cold start can reuse compiled code. */
   readonly hasCodeCache: boolean;
+  /**
+   * The transport's floor, when it has one worth showing: a call that does nothing through the
+   * same mechanism as `Instance.call` (fnmesh: isolated-vm's async apply of an empty function).
+   */
+  floor?(): Promise<{ call(): Promise<void>; close(): void }>;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,7 @@ export interface TimingProbe {
   coldSameMs: number[];
   coldSameInitMs: number[];
   warmMs: number[];
+  floorMs: number[];
   errors: string[];
 }
 
@@ -82,6 +88,8 @@ export interface ContenderResults {
   coldSameInit?: Summary;
   /** Wall time per call on one warm instance. */
   warm: Summary;
+  /** fnmesh only: the transport floor (Contender.floor), measured right after the warm calls. */
+  warmFloor?: Summary;
   memory: MemoryProbe & {
     rssPerInstanceBytes: number;
     heapPerInstanceBytes: number;
