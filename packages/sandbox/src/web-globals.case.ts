@@ -5,7 +5,7 @@
  * fetch and its classes are in web-fetch.case.ts.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { describe, test } from "node:test";
 import { disposable, esmBundle, invokeWith, ok, testFunction } from "./sandbox-runtime.case.ts";
 import type { RuntimeFactory } from "./sandbox-runtime.case.ts";
@@ -452,6 +452,27 @@ export function describeWebGlobals(name: string, create: RuntimeFactory): void {
         noUsages: "SyntaxError",
         illegal: true,
       });
+    });
+  });
+
+  describe(`${name}: crypto under concurrency`, () => {
+    test("hundreds of digests and HMACs started at once each settle with their own result", async () => {
+      await using rt = runtime();
+      const value = (await runHandler(
+        rt,
+        `const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
+        const key = await crypto.subtle.importKey("raw", new TextEncoder().encode("k"), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+        const inputs = Array.from({ length: 200 }, (_, i) => new TextEncoder().encode("item-" + i));
+        const [digests, sigs] = await Promise.all([
+          Promise.all(inputs.map((d) => crypto.subtle.digest("SHA-256", d).then(hex))),
+          Promise.all(inputs.map((d) => crypto.subtle.sign("HMAC", key, d))),
+        ]);
+        const verified = await Promise.all(inputs.map((d, i) => crypto.subtle.verify("HMAC", key, sigs[(i + 1) % 200 === 0 ? 0 : i], d)));
+        return { digests, sigs: sigs.map(hex), verified: verified.filter(Boolean).length };`,
+      )) as { digests: string[]; sigs: string[]; verified: number };
+      value.digests.forEach((digest, i) => assert.equal(digest, createHash("sha256").update(`item-${i}`).digest("hex"), `digest ${i}`));
+      value.sigs.forEach((sig, i) => assert.equal(sig, createHmac("sha256", "k").update(`item-${i}`).digest("hex"), `sig ${i}`));
+      assert.equal(value.verified, 199, "item-199 checked against item-0's signature fails; every other verifies");
     });
   });
 
