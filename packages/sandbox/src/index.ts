@@ -32,6 +32,7 @@ export { EgressError, EgressErrorCode } from "./egress/types.ts";
 export type { EgressCallOptions, EgressFetcher, EgressRequest, EgressResponse } from "./egress/types.ts";
 export { createEgressFetcher, parseEgressAllow } from "./egress/index.ts";
 export type { EgressPolicy, ParsedEgressAllow } from "./egress/index.ts";
+export { ErrorLogLabel } from "./types.ts";
 export type {
   EgressOptions,
   FunctionErrorBody,

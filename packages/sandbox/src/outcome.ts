@@ -2,7 +2,7 @@
  * Lambda's error documents for the ways an invocation can end badly, built on the host side.
  * contract: errorType values and message formats follow AWS Lambda; never rename.
  */
-import type { FunctionErrorBody } from "./types.ts";
+import { ErrorLogLabel, type FunctionErrorBody } from "./types.ts";
 
 const MIB = 1024 * 1024;
 
@@ -44,7 +44,7 @@ export function runtimeExitError(message: string): FunctionErrorBody {
 export function unhandledRejectionError(reason: unknown): FunctionErrorBody {
   const body = errorFromValue(reason);
   const text = body.trace.length > 0 ? `${body.errorType}: ${body.errorMessage}` : body.errorMessage;
-  return { errorType: "Runtime.UnhandledPromiseRejection", errorMessage: text, trace: body.trace };
+  return { errorType: "Runtime.UnhandledPromiseRejection", errorMessage: text, trace: body.trace, logLabel: ErrorLogLabel.UnhandledRejection };
 }
 
 /** A value thrown inside the isolate and copied out by isolated-vm (Errors keep name, message, stack). */

@@ -109,6 +109,7 @@ export function describeSandboxRuntimeFailures(name: string, create: RuntimeFact
       const outcome = failed(await invoke(rt, fn));
       assert.equal(outcome.error.errorType, "Runtime.UnhandledPromiseRejection");
       assert.equal(outcome.error.errorMessage, "Error: forgotten");
+      assert.equal(outcome.error.logLabel, "Unhandled Promise Rejection");
       assert.equal(rt.stats().isolates, 0);
     });
 
@@ -118,6 +119,8 @@ export function describeSandboxRuntimeFailures(name: string, create: RuntimeFact
       const outcome = failed(await invoke(rt, fn));
       assert.equal(outcome.error.errorType, "SyntaxError");
       assert.equal(outcome.error.errorMessage, "in timer");
+      assert.equal(outcome.error.logLabel, "Uncaught Exception");
+      assert.equal(JSON.parse(outcome.error.logged ?? "null").stack[0], "SyntaxError: in timer");
       assert.equal(rt.stats().isolates, 0);
     });
 

@@ -75,7 +75,20 @@ export interface FunctionErrorBody {
    * properties, `stack` as lines); absent for errors the host builds (limits, load failures).
    */
   logged?: string;
+  /**
+   * How Lambda's runtime labels that log line when it is not `Invoke Error`: an exception thrown
+   * outside the handler's promise (a timer callback) or a rejection nobody handled.
+   */
+  logLabel?: ErrorLogLabel;
 }
+
+/** contract: Lambda's Node runtime's words; never rename. */
+export const ErrorLogLabel = {
+  InvokeError: "Invoke Error",
+  UncaughtException: "Uncaught Exception",
+  UnhandledRejection: "Unhandled Promise Rejection",
+} as const;
+export type ErrorLogLabel = (typeof ErrorLogLabel)[keyof typeof ErrorLogLabel];
 
 /** Which limit ended the invocation, when one did. */
 export type LimitHit = "timeout" | "memory" | "result_size";

@@ -9,7 +9,7 @@ import {
   catalog, Component, encodeJson, Limits, LogLevel, LogType, toFnmeshError,
   type FunctionError, type InvokeRequest, type InvokeResult,
 } from "@fnmesh/protocol";
-import type { InvocationOutcome, SandboxRuntime } from "@fnmesh/sandbox";
+import { ErrorLogLabel, type InvocationOutcome, type SandboxRuntime } from "@fnmesh/sandbox";
 import type { Logger } from "@fnmesh/telemetry";
 import type { CodeCache } from "./code-cache.ts";
 import { endLine, functionLine, logTail, reportLine, startLine, timeoutLine } from "./lambda-log.ts";
@@ -91,7 +91,7 @@ export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payloa
       // Lambda's runtime logs the error itself (own properties, `stack` lines), not the response document.
       const shown = functionError;
       const logged = outcome.error.logged ?? JSON.stringify({ errorType: shown.errorType, errorMessage: shown.errorMessage, stack: shown.trace ?? [] });
-      emit(LogLevel.Error, functionLine(Date.now(), req.requestId, "ERROR", `Invoke Error \t${logged}`));
+      emit(LogLevel.Error, functionLine(Date.now(), req.requestId, "ERROR", `${outcome.error.logLabel ?? ErrorLogLabel.InvokeError} \t${logged}`));
     }
     body = enc.encode(JSON.stringify(functionError));
   }

@@ -228,6 +228,27 @@ export const handler = async (event) => {
     assert.deepEqual(loggedOf(thrownString), { errorType: "Error", errorMessage: "plain string", stack: ["Error: plain string"] });
   });
 
+  test("an exception thrown in a timer logs 'Uncaught Exception', a forgotten rejection 'Unhandled Promise Rejection', as Lambda's runtime does", async () => {
+    const fn = await deployFunction(h, `
+export const handler = async (event) => {
+  if (event.kind === "timer") setTimeout(() => { throw new RangeError("in timer"); }, 1);
+  else Promise.reject(new Error("forgotten"));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return "late";
+};`);
+    const labelled = async (kind: string) => {
+      const inv = await h.invoke(fn, { kind });
+      const line = logLines(inv).find((l) => l.includes("\tERROR\t")) ?? "";
+      return { error: functionError(inv), line };
+    };
+    const timer = await labelled("timer");
+    assert.deepEqual([timer.error.errorType, timer.error.errorMessage], ["RangeError", "in timer"]);
+    assert.match(timer.line, /\tERROR\tUncaught Exception \t\{"errorType":"RangeError","errorMessage":"in timer","stack":\["RangeError: in timer",/);
+    const rejection = await labelled("rejection");
+    assert.deepEqual([rejection.error.errorType, rejection.error.errorMessage], ["Runtime.UnhandledPromiseRejection", "Error: forgotten"]);
+    assert.match(rejection.line, /\tERROR\tUnhandled Promise Rejection \t\{"errorType":"Runtime.UnhandledPromiseRejection","errorMessage":"Error: forgotten","stack":\["Error: forgotten",/);
+  });
+
   test("a timeout logs Lambda's 'Task timed out' line, then END and REPORT", async () => {
     const fn = await deployFunction(h, `export const handler = async () => { console.log("waiting"); await new Promise(() => {}); };`, { timeoutSec: 1 });
     const inv = await h.invoke(fn);

@@ -2,7 +2,7 @@
  * The error document an isolate hands back, checked on the host: it comes from code that shares
  * the isolate with the user's, so its shape is never trusted.
  */
-import type { FunctionErrorBody } from "../types.ts";
+import { ErrorLogLabel, type FunctionErrorBody } from "../types.ts";
 
 const MALFORMED: FunctionErrorBody = {
   errorType: "Runtime.InvalidResult",
@@ -21,10 +21,11 @@ export function malformedResultError(): FunctionErrorBody {
 export function readErrorBody(value: unknown, maxLoggedChars: number): FunctionErrorBody | null {
   if (typeof value !== "object" || value === null) return null;
   const e = value as Record<string, unknown>;
-  const { errorType, errorMessage, trace, logged } = e;
+  const { errorType, errorMessage, trace, logged, uncaught } = e;
   if (typeof errorType !== "string" || typeof errorMessage !== "string") return null;
   if (!Array.isArray(trace) || !trace.every((line) => typeof line === "string")) return null;
   const body: FunctionErrorBody = { errorType, errorMessage, trace: [...(trace as string[])] };
   if (typeof logged === "string" && logged.length <= maxLoggedChars) body.logged = logged;
+  if (uncaught === true) body.logLabel = ErrorLogLabel.UncaughtException;
   return body;
 }

@@ -110,7 +110,7 @@ export function createCore(bridge: Bridge, config: PreludeConfig): Rt {
     },
     uncaught(error) {
       if (rt.seq === 0) return;
-      crash(toErrorBody(error));
+      crash({ ...toErrorBody(error), uncaught: true });
     },
     crashed: noCrash,
     toErrorBody,

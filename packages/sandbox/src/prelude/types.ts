@@ -96,6 +96,8 @@ export interface ErrorBody {
   trace: string[];
   /** The JSON document Lambda's runtime logs after `Invoke Error`; at most `maxLogChars` long. */
   logged?: string;
+  /** Thrown outside the handler's promise (a timer callback, a microtask): Lambda's "Uncaught Exception". */
+  uncaught?: true;
 }
 
 export type LoadResult = { ok: true; logsSent: number } | { ok: false; error: ErrorBody; logsSent: number };
