@@ -522,12 +522,40 @@ export function describeWebGlobals(name: string, create: RuntimeFactory): void {
     });
   });
 
+  describe(`${name}: performance`, () => {
+    test("performance.now() counts whole milliseconds from timeOrigin, never backwards; the constructor is not public", async () => {
+      await using rt = runtime();
+      const before = Date.now();
+      const value = (await runHandler(
+        rt,
+        `const first = performance.now();
+        const readings = [];
+        const end = Date.now() + 30;
+        while (Date.now() < end) readings.push(performance.now());
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const later = performance.now();
+        return {
+          first, later, origin: performance.timeOrigin, json: JSON.stringify(performance),
+          monotonic: readings.every((r, i) => i === 0 || r >= readings[i - 1]),
+          whole: [...readings, later].every(Number.isInteger),
+          tag: Object.prototype.toString.call(performance),
+          illegal: (() => { try { new Performance(); return "constructed"; } catch (e) { return e.constructor.name; } })(),
+        };`,
+      )) as { first: number; later: number; origin: number; json: string; monotonic: boolean; whole: boolean; tag: string; illegal: string };
+      const after = Date.now();
+      assert.ok(value.origin >= before && value.origin <= after, `timeOrigin ${value.origin} within the invocation [${before}, ${after}]`);
+      assert.ok(value.first >= 0 && value.later > value.first, `now() ${value.first} then ${value.later} after a 20 ms timer`);
+      assert.equal(value.json, JSON.stringify({ timeOrigin: value.origin }));
+      assert.deepEqual([value.monotonic, value.whole, value.tag, value.illegal], [true, true, "[object Performance]", "TypeError"]);
+    });
+  });
+
   describe(`${name}: web globals are ordinary globals`, () => {
     test("present, replaceable before and after first use, not enumerable", async () => {
       await using rt = runtime();
       const value = await runHandler(
         rt,
-        `const names = ["URL", "URLSearchParams", "TextEncoder", "TextDecoder", "atob", "btoa", "structuredClone", "crypto", "fetch", "Headers", "Request", "Response", "AbortController", "AbortSignal", "Event", "EventTarget", "DOMException"];
+        `const names = ["URL", "URLSearchParams", "TextEncoder", "TextDecoder", "atob", "btoa", "structuredClone", "crypto", "fetch", "Headers", "Request", "Response", "AbortController", "AbortSignal", "Event", "EventTarget", "DOMException", "performance", "Performance"];
         const kinds = names.map((n) => typeof globalThis[n]);
         globalThis.fetch = "replaced before use";
         const urlBefore = URL;
@@ -535,7 +563,7 @@ export function describeWebGlobals(name: string, create: RuntimeFactory): void {
         return { kinds, fetch: globalThis.fetch, url: URL.name, original: urlBefore.name, enumerable: Object.keys(globalThis).filter((k) => names.includes(k)), request: new Request("http://x.test/").url };`,
       );
       assert.deepEqual(value, {
-        kinds: ["function", "function", "function", "function", "function", "function", "function", "object", "function", "function", "function", "function", "function", "function", "function", "function", "function"],
+        kinds: ["function", "function", "function", "function", "function", "function", "function", "object", "function", "function", "function", "function", "function", "function", "function", "function", "function", "object", "function"],
         fetch: "replaced before use",
         url: "Mine",
         original: "URL",

@@ -17,6 +17,7 @@ import { installFetch } from "./fetch.ts";
 import { installHardening } from "./hardening.ts";
 import { installHeaders } from "./headers.ts";
 import { installLambda } from "./lambda.ts";
+import { installPerformance } from "./performance.ts";
 import { installProcess } from "./process.ts";
 import { installRequest } from "./request.ts";
 import { installResponse } from "./response.ts";
@@ -51,6 +52,7 @@ export const defaultPreludeModules: readonly PreludeModule[] = [
   { name: "request", install: installRequest, globals: ["Request"], needs: ["body", "headers", "url", "abort"] },
   { name: "response", install: installResponse, globals: ["Response"], needs: ["body", "headers", "url"] },
   { name: "fetch", install: installFetch, globals: ["fetch"], needs: ["request", "response"] },
+  { name: "performance", install: installPerformance, globals: ["performance", "Performance"] },
 ];
 
 /**
