@@ -86,14 +86,18 @@ export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payloa
       functionError = { errorType, errorMessage, trace };
     }
     // An error document is a response too: bounded like a result (a 10 MB stack must not break the reply).
-    if (Buffer.byteLength(JSON.stringify(functionError)) > Limits.resultBytes) functionError = tooLarge();
+    let errorJson = JSON.stringify(functionError);
+    if (Buffer.byteLength(errorJson) > Limits.resultBytes) {
+      functionError = tooLarge();
+      errorJson = JSON.stringify(functionError);
+    }
     if (outcome.limit !== "timeout") {
       // Lambda's runtime logs the error itself (own properties, `stack` lines), not the response document.
-      const shown = functionError;
-      const logged = outcome.error.logged ?? JSON.stringify({ errorType: shown.errorType, errorMessage: shown.errorMessage, stack: shown.trace ?? [] });
+      const logged = outcome.error.logged
+        ?? JSON.stringify({ errorType: functionError.errorType, errorMessage: functionError.errorMessage, stack: functionError.trace ?? [] });
       emit(LogLevel.Error, functionLine(Date.now(), req.requestId, "ERROR", `${outcome.error.logLabel ?? ErrorLogLabel.InvokeError} \t${logged}`));
     }
-    body = enc.encode(JSON.stringify(functionError));
+    body = enc.encode(errorJson);
   }
   if (body.length > Limits.resultBytes && outcome.status === "ok") {
     functionError = tooLarge();

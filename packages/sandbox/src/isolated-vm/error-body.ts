@@ -4,14 +4,12 @@
  */
 import { ErrorLogLabel, type FunctionErrorBody } from "../types.ts";
 
-const MALFORMED: FunctionErrorBody = {
-  errorType: "Runtime.InvalidResult",
-  errorMessage: "The function's runtime returned a malformed result (was a built-in prototype tampered with?).",
-  trace: [],
-};
-
 export function malformedResultError(): FunctionErrorBody {
-  return { ...MALFORMED, trace: [] };
+  return {
+    errorType: "Runtime.InvalidResult",
+    errorMessage: "The function's runtime returned a malformed result (was a built-in prototype tampered with?).",
+    trace: [],
+  };
 }
 
 /**

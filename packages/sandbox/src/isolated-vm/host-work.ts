@@ -19,6 +19,12 @@ export interface HostWorkLimits {
 
 export const PER_CALL_MS = 0.025;
 
+/**
+ * Starts every refusal. prelude/structured-clone.ts recognises it by this text (prelude code cannot
+ * import), so the refusal is not turned into a DataCloneError; host-work-limit.test.ts checks both.
+ */
+export const HOST_WORK_REFUSAL_PREFIX = "fnmesh: host work limit reached";
+
 export class HostWorkMeter {
   /** Host time charged to the invocation so far (ms). */
   usedMs = 0;
@@ -50,7 +56,7 @@ export class HostWorkMeter {
   /** What the isolate is told when a call is refused. */
   refusal(): string {
     const { burstMs, share } = this.#limits;
-    return `fnmesh: host work limit reached: this invocation's URL, crypto and structuredClone calls have used ${this.usedMs.toFixed(1)} ms ` +
+    return `${HOST_WORK_REFUSAL_PREFIX}: this invocation's URL, crypto and structuredClone calls have used ${this.usedMs.toFixed(1)} ms ` +
       `of the host's time in ${this.calls} calls; the limit is ${burstMs} ms plus ${Number((share * 100).toPrecision(3))}% of the time elapsed since the invocation began`;
   }
 
@@ -62,5 +68,3 @@ export class HostWorkMeter {
   }
 }
 
-/** A message prefix the prelude recognises, so structuredClone does not turn it into a DataCloneError. */
-export const HOST_WORK_REFUSAL_PREFIX = "fnmesh: host work limit reached";

@@ -74,8 +74,7 @@ export function createCore(bridge: Bridge, config: PreludeConfig): Rt {
     } catch {
       text = undefined;
     }
-    if (typeof text !== "string") text = JSON.stringify({ errorType: body.errorType, errorMessage: body.errorMessage, trace: body.trace });
-    const logged = String(text);
+    const logged = typeof text === "string" ? text : JSON.stringify({ errorType: body.errorType, errorMessage: body.errorMessage, trace: body.trace });
     return logged.length > config.maxLogChars ? logged.slice(0, config.maxLogChars) : logged;
   }
 
