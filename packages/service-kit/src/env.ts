@@ -1,6 +1,8 @@
 /**
  * Helpers for `loadConfig(env)` functions: they collect every problem instead of stopping at the first.
  */
+import type { TelemetryOptions } from "@fnmesh/telemetry";
+
 export class ConfigError extends Error {
   override name = "ConfigError";
   readonly problems: string[];
@@ -74,6 +76,11 @@ export interface CommonConfig {
   natsUrl: string;
   logLevel: (typeof LOG_LEVELS)[number];
   otlpEndpoint?: string;
+}
+
+/** What a service's `startTelemetry` gets from its common settings. */
+export function telemetryOptions(service: string, config: CommonConfig): TelemetryOptions {
+  return { service, logLevel: config.logLevel, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) };
 }
 
 export function readCommonConfig(r: EnvReader): CommonConfig {

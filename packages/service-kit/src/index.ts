@@ -15,6 +15,6 @@ export type { NatsOptions } from "./nats.ts";
 export { serveHealth } from "./health.ts";
 export type { HealthResponder } from "./health.ts";
 export { onShutdown, exitOnStartupFailure } from "./shutdown.ts";
-export { ConfigError, EnvReader, readCommonConfig } from "./env.ts";
+export { ConfigError, EnvReader, readCommonConfig, telemetryOptions } from "./env.ts";
 export { ensureAsyncStream, ensureAsyncConsumer, openCodeStore } from "./jetstream-setup.ts";
 export type { CommonConfig, Env } from "./env.ts";

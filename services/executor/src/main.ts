@@ -1,11 +1,11 @@
-import { connectNats, exitOnStartupFailure, onShutdown } from "@fnmesh/service-kit";
+import { connectNats, exitOnStartupFailure, onShutdown, telemetryOptions } from "@fnmesh/service-kit";
 import { startTelemetry } from "@fnmesh/telemetry";
 import { loadConfig } from "./config.ts";
 import { startExecutor } from "./service.ts";
 
 try {
   const config = loadConfig(process.env);
-  const telemetry = startTelemetry({ service: "executor", logLevel: config.logLevel, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  const telemetry = startTelemetry(telemetryOptions("executor", config));
   const nc = await connectNats({ url: config.natsUrl, name: `fnmesh-executor-${config.executorId}` }, telemetry.log);
   const executor = await startExecutor({ nc, config, log: telemetry.log, tracer: telemetry.tracer });
   onShutdown(async () => {

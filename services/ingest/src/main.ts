@@ -1,4 +1,4 @@
-import { connectNats, exitOnStartupFailure, onShutdown } from "@fnmesh/service-kit";
+import { connectNats, exitOnStartupFailure, onShutdown, telemetryOptions } from "@fnmesh/service-kit";
 import { createPool } from "@fnmesh/store";
 import { startTelemetry } from "@fnmesh/telemetry";
 import { loadConfig } from "./config.ts";
@@ -6,7 +6,7 @@ import { startIngest } from "./service.ts";
 
 try {
   const config = loadConfig(process.env);
-  const telemetry = startTelemetry({ service: "ingest", logLevel: config.logLevel, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  const telemetry = startTelemetry(telemetryOptions("ingest", config));
   const nc = await connectNats({ url: config.natsUrl, name: "fnmesh-ingest" }, telemetry.log);
   const pool = createPool(config.databaseUrl, (err) => telemetry.log.error("postgres pool error", { err }));
   const ingest = await startIngest({ nc, pool, config, log: telemetry.log, tracer: telemetry.tracer });

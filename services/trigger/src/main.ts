@@ -1,11 +1,11 @@
-import { connectNats, exitOnStartupFailure, onShutdown } from "@fnmesh/service-kit";
+import { connectNats, exitOnStartupFailure, onShutdown, telemetryOptions } from "@fnmesh/service-kit";
 import { startTelemetry } from "@fnmesh/telemetry";
 import { loadConfig } from "./config.ts";
 import { startTrigger } from "./service.ts";
 
 try {
   const config = loadConfig(process.env);
-  const telemetry = startTelemetry({ service: "trigger", logLevel: config.logLevel, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  const telemetry = startTelemetry(telemetryOptions("trigger", config));
   const nc = await connectNats({ url: config.natsUrl, name: "fnmesh-trigger" }, telemetry.log);
   const service = await startTrigger({ nc, log: telemetry.log });
   onShutdown(async () => {
