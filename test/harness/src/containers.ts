@@ -1,6 +1,7 @@
 /**
- * The Docker path: when a container engine is reachable, servers run from images instead of local
- * binaries (testcontainers' Ryuk sidecar removes them even if this process is killed). The
+ * The container path, used only when asked (FNMESH_TEST_CONTAINERS=1): servers run from pinned
+ * images instead of local binaries (testcontainers' Ryuk sidecar removes them even if this process
+ * is killed). It needs a container engine and access to the images' registry (Docker Hub). The
  * testcontainers module is loaded only when first needed: it takes ~0.3 s to import.
  */
 import type { StartedTestContainer } from "testcontainers";
@@ -11,20 +12,39 @@ import { waitForPostgres } from "./pg-ready.ts";
 import type { NatsServer } from "./types.ts";
 import type { RawPostgres } from "./test-databases.ts";
 
-export const NATS_IMAGE = "nats:2.10";
+/** The version Debian bookworm ships, which fnmesh must support: the same server as the local path. */
+export const NATS_IMAGE = "nats:2.9.10";
+/** The major version Debian bookworm ships. */
 export const POSTGRES_IMAGE = "postgres:15";
 
-let available: Promise<boolean> | undefined;
+export type ContainerRuntime = { available: true } | { available: false; reason: string };
 
-/** Whether a container engine answers; checked once per process (fails in ~2 ms without one). */
-export function containerRuntimeAvailable(): Promise<boolean> {
-  available ??= import("testcontainers")
+let runtime: Promise<ContainerRuntime> | undefined;
+
+/** Whether a container engine answers, and if not why; checked once per process (~2 ms without one). */
+export function containerRuntime(): Promise<ContainerRuntime> {
+  runtime ??= import("testcontainers")
     .then((testcontainers) => testcontainers.getContainerRuntimeClient())
     .then(
-      () => true,
-      () => false,
+      (): ContainerRuntime => ({ available: true }),
+      (error: unknown): ContainerRuntime => ({
+        available: false,
+        reason: error instanceof Error ? error.message : String(error),
+      }),
     );
-  return available;
+  return runtime;
+}
+
+/** Throws, naming the switch, when containers were asked for and no engine answers: never a silent fallback. */
+export async function requireContainerRuntime(): Promise<void> {
+  const found = await containerRuntime();
+  if (!found.available) {
+    throw new Error(
+      `FNMESH_TEST_CONTAINERS=1 asks for servers in containers, but no container engine answers ` +
+        `(${found.reason}): start Docker (or another engine testcontainers supports), or unset ` +
+        `FNMESH_TEST_CONTAINERS to use the local nats-server and PostgreSQL binaries`,
+    );
+  }
 }
 
 export async function startNatsContainer(options: {

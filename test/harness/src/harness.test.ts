@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,10 @@ import { eventually, printLogsOnFailure, randomName, startNats, startPostgres } 
 import { LogBuffer } from "./log-buffer.ts";
 
 const MB = 1024 * 1024;
+
+function containersRequested(): boolean {
+  return ["1", "true"].includes(process.env.FNMESH_TEST_CONTAINERS ?? "");
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -98,6 +102,8 @@ test("nats: stop ends the process and removes the temp dir", async (t) => {
 
 test("nats: an early exit rejects with the server's log", async (t) => {
   if (process.env.FNMESH_TEST_NATS_URL) return t.skip("reusing a server");
+  // The local binary's own startup error; a container maps the port on the engine's side instead.
+  if (containersRequested()) return t.skip("FNMESH_TEST_CONTAINERS=1: checks the local binary only");
   const blocker = createServer();
   await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
   const address = blocker.address();
@@ -283,6 +289,42 @@ test("postgres: as root, an unreachable dir is an error naming the blocking dire
     });
   } finally {
     await rm(base, { recursive: true, force: true });
+  }
+});
+
+test("postgres: as root, a private (0700) dir given as traverseRoot gets traverse-only permission and works", async (t) => {
+  if (process.getuid?.() !== 0) return t.skip("only as root: then the server runs as the postgres OS user");
+  if (process.env.FNMESH_TEST_DATABASE_URL) return t.skip("reusing a server");
+  const base = await mkdtemp(join(tmpdir(), "fnmesh-harness-test-")); // 0700 root, like `mktemp -d`
+  const tmpMode = (await stat(tmpdir())).mode;
+  try {
+    {
+      await using postgres = await startPostgres({ dir: join(base, "pgdata"), traverseRoot: base });
+      const [one] = await query<{ n: number }>(postgres.url, "SELECT 1 AS n");
+      assert.equal(one?.n, 1);
+    }
+    assert.equal((await stat(base)).mode & 0o777, 0o701, "enter, but not list, for others");
+    assert.equal((await stat(tmpdir())).mode, tmpMode, "the parent above traverseRoot is unchanged");
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});
+
+test("postgres: as root, a closed parent above traverseRoot is refused by name and nothing is changed", async (t) => {
+  if (process.getuid?.() !== 0) return t.skip("only as root: then the server runs as the postgres OS user");
+  if (process.env.FNMESH_TEST_DATABASE_URL) return t.skip("reusing a server");
+  const outer = await mkdtemp(join(tmpdir(), "fnmesh-harness-test-")); // 0700 root
+  const given = join(outer, "given");
+  await mkdir(given, { mode: 0o700 });
+  try {
+    await assert.rejects(startPostgres({ dir: join(given, "pgdata"), traverseRoot: given }), (error: Error) => {
+      assert.ok(error.message.includes(`cannot enter ${outer}`), error.message);
+      return true;
+    });
+    assert.equal((await stat(given)).mode & 0o777, 0o700);
+    assert.equal((await stat(outer)).mode & 0o777, 0o700);
+  } finally {
+    await rm(outer, { recursive: true, force: true });
   }
 });
 

@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
-import { access, chown, mkdir, readdir, realpath, stat } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { access, chmod, chown, mkdir, readdir, realpath, stat } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { findBinary } from "./find-binary.ts";
 import { freePort } from "./free-port.ts";
 import { LogBuffer } from "./log-buffer.ts";
@@ -29,6 +29,8 @@ const MAX_SOCKET_DIR_BYTES = 90;
 
 export interface LocalPostgresOptions {
   dir: string | undefined;
+  /** See PostgresOptions.traverseRoot. */
+  traverseRoot: string | undefined;
   port: number | undefined;
   debug: boolean;
   keep: boolean;
@@ -56,7 +58,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
       dataDir = resolve(options.dir);
       await mkdir(dataDir, { recursive: true });
       if (user !== undefined) {
-        await assertTraversable(dataDir);
+        await makeTraversable(dataDir, options.traverseRoot === undefined ? undefined : resolve(options.traverseRoot));
         if (!(await isInitialised(dataDir))) await giveTo(dataDir, user);
       }
       socketDir = dataDir;
@@ -141,18 +143,36 @@ async function giveTo(path: string, user: OsUser | undefined): Promise<void> {
   if (user !== undefined) await chown(path, user.uid, user.gid);
 }
 
-/** The server user must be able to reach the data dir; say which directory blocks it rather than chmod it. */
-async function assertTraversable(dataDir: string): Promise<void> {
+/**
+ * The server user must be able to reach the data dir. Directories from `traverseRoot` down were
+ * given to us, so they get traverse-only permission (o+x: enter, not list); above it we change
+ * nothing and say which directory blocks.
+ */
+async function makeTraversable(dataDir: string, traverseRoot: string | undefined): Promise<void> {
+  const given = (path: string): boolean => {
+    if (traverseRoot === undefined) return false;
+    const rel = relative(traverseRoot, path);
+    return rel === "" || (rel.split(sep)[0] !== ".." && !isAbsolute(rel));
+  };
+  if (traverseRoot !== undefined && !given(dataDir)) {
+    throw new Error(`traverseRoot ${traverseRoot} does not contain the data dir ${dataDir}`);
+  }
+  // Check every parent before changing any, so a refusal leaves everything as it was.
+  const closed: { path: string; mode: number }[] = [];
   for (let current = dirname(dataDir); ; current = dirname(current)) {
     const { mode } = await stat(current);
     if ((mode & 0o001) === 0) {
-      throw new Error(
-        `the postgres OS user cannot enter ${current} (mode ${(mode & 0o777).toString(8)}), so it cannot ` +
-          `reach the data dir ${dataDir}: choose a dir elsewhere or allow traversal (chmod o+x ${current})`,
-      );
+      if (!given(current)) {
+        throw new Error(
+          `the postgres OS user cannot enter ${current} (mode ${(mode & 0o777).toString(8)}), so it cannot ` +
+            `reach the data dir ${dataDir}: choose a dir elsewhere or allow traversal (chmod o+x ${current})`,
+        );
+      }
+      closed.push({ path: current, mode });
     }
-    if (dirname(current) === current) return;
+    if (dirname(current) === current) break;
   }
+  for (const { path, mode } of closed) await chmod(path, (mode & 0o7777) | 0o001);
 }
 
 async function isInitialised(dataDir: string): Promise<boolean> {

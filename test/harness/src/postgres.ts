@@ -1,4 +1,4 @@
-import { containerRuntimeAvailable, startPostgresContainer } from "./containers.ts";
+import { requireContainerRuntime, startPostgresContainer } from "./containers.ts";
 import { harnessEnv } from "./env.ts";
 import { redact, waitForPostgres } from "./pg-ready.ts";
 import { startLocalPostgres } from "./postgres-local.ts";
@@ -13,8 +13,8 @@ import type { PostgresOptions, PostgresServer, TestDatabase } from "./types.ts";
 
 /**
  * Starts a PostgreSQL server for one test process, in this order of preference: the server at
- * FNMESH_TEST_DATABASE_URL (reused, never stopped); a `postgres:15` container when a container
- * engine is reachable (unless `dir` is given); the local binaries. With `migrate`, the schema is
+ * FNMESH_TEST_DATABASE_URL (reused, never stopped); a container when FNMESH_TEST_CONTAINERS=1
+ * (unless `dir` is given; an error without a container engine); the local binaries. With `migrate`, the schema is
  * applied once into a template that every `testDatabase()` clones.
  */
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
@@ -23,10 +23,17 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   let raw: RawPostgres;
   if (env.databaseUrl !== undefined) {
     raw = await reusePostgres(env.databaseUrl);
-  } else if (options.dir === undefined && (await containerRuntimeAvailable())) {
+  } else if (env.containers && options.dir === undefined) {
+    await requireContainerRuntime();
     raw = await startPostgresContainer({ port: options.port, debug });
   } else {
-    raw = await startLocalPostgres({ dir: options.dir, port: options.port, debug, keep: env.keep });
+    raw = await startLocalPostgres({
+      dir: options.dir,
+      traverseRoot: options.traverseRoot,
+      port: options.port,
+      debug,
+      keep: env.keep,
+    });
   }
 
   let template: string | undefined;

@@ -39,6 +39,13 @@ export interface PostgresOptions {
    * local binaries.
    */
   dir?: string;
+  /**
+   * A directory at or above `dir` that was handed to fnmesh (the dev runner's FNMESH_DATA_DIR).
+   * When the server runs as the `postgres` OS user (tests run as root), it and the directories
+   * between it and `dir` get traverse-only permission (`o+x`) if they lack it, so a private
+   * (0700) dir works. Directories above it are never changed: if one blocks, startup fails naming it.
+   */
+  traverseRoot?: string;
   /** TCP port on 127.0.0.1. Default: any free port. */
   port?: number;
   /**
