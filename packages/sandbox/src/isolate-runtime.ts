@@ -7,7 +7,8 @@ import { IsolateSandbox } from "./isolated-vm/sandbox.ts";
 import type { RunResult, SandboxSettings } from "./isolated-vm/sandbox.ts";
 import { CodeCache } from "./isolated-vm/code-cache.ts";
 import type { EgressConfig } from "./isolated-vm/fetch-host.ts";
-import type { HostWorkLimits } from "./isolated-vm/host-work.ts";
+import { hostWorkClock } from "./isolated-vm/host-work.ts";
+import type { HostWorkConfig } from "./isolated-vm/host-work.ts";
 import { LogCollector } from "./log-collector.ts";
 import type { EgressOptions, InvocationInput, InvocationMetrics, InvocationOutcome, IsolateRuntimeOptions, RuntimeStats, SandboxFunction, SandboxRuntime } from "./types.ts";
 import { WarmPool } from "./warm-pool.ts";
@@ -25,7 +26,7 @@ export interface IsolateRuntimeConfig {
   initTimeoutMs: number;
   onCatastrophicError: (message: string) => void;
   egress: EgressConfig | undefined;
-  hostWork: HostWorkLimits;
+  hostWork: HostWorkConfig;
 }
 
 export function resolveIsolateRuntimeOptions(options: IsolateRuntimeOptions = {}): IsolateRuntimeConfig {
@@ -37,7 +38,7 @@ export function resolveIsolateRuntimeOptions(options: IsolateRuntimeOptions = {}
     initTimeoutMs: options.initTimeoutMs ?? 10_000,
     onCatastrophicError: options.onCatastrophicError ?? (() => {}),
     egress: resolveEgress(options.egress),
-    hostWork: { burstMs: options.hostWork?.burstMs ?? 250, share: options.hostWork?.share ?? 0.25 },
+    hostWork: { burstMs: options.hostWork?.burstMs ?? 250, share: options.hostWork?.share ?? 0.25, now: options.hostWork?.now ?? hostWorkClock },
   };
   const problems = (["memoryBudgetMb", "idleTtlMs", "maxLogBytes", "maxTimers", "initTimeoutMs"] as const)
     .filter((name) => !(Number.isFinite(config[name]) && config[name] > 0))
@@ -45,6 +46,7 @@ export function resolveIsolateRuntimeOptions(options: IsolateRuntimeOptions = {}
   const { burstMs, share } = config.hostWork;
   if (!(Number.isFinite(burstMs) && burstMs > 0)) problems.push(`hostWork.burstMs must be a positive number (got ${String(options.hostWork?.burstMs)})`);
   if (!(Number.isFinite(share) && share > 0 && share <= 1)) problems.push(`hostWork.share must be a number in (0, 1] (got ${String(options.hostWork?.share)})`);
+  if (typeof config.hostWork.now !== "function") problems.push(`hostWork.now must be a function (got ${typeof config.hostWork.now})`);
   if (options.egress !== undefined && typeof options.egress.fetcher?.fetch !== "function") problems.push("egress.fetcher must have a fetch method");
   for (const name of ["timeoutMs", "maxResponseBytes", "maxPending"] as const) {
     const value = config.egress?.[name];

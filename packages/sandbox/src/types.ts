@@ -138,9 +138,11 @@ export interface IsolateRuntimeOptions {
   /**
    * Host main-thread time one invocation's URL, crypto and structuredClone calls may use: `burstMs`
    * up front, refilled at `share` of elapsed wall time; past it those calls throw RangeError in the
-   * isolate. Default { burstMs: 250, share: 0.25 }.
+   * isolate. Default { burstMs: 250, share: 0.25 }. `now` is the meter's clock (monotonic ms, used
+   * both to time each call and to refill the allowance); default `performance.now`. Tests inject
+   * one to make the allowance independent of the machine's speed.
    */
-  hostWork?: { burstMs?: number; share?: number };
+  hostWork?: { burstMs?: number; share?: number; now?: () => number };
 }
 
 /**

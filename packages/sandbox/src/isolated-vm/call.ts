@@ -2,7 +2,7 @@
 import type { LogCollector } from "../log-collector.ts";
 import type { Failure } from "./failure.ts";
 import { HostWorkMeter } from "./host-work.ts";
-import type { HostWorkLimits } from "./host-work.ts";
+import type { HostWorkConfig } from "./host-work.ts";
 
 interface HostTimer {
   handle: NodeJS.Timeout | NodeJS.Immediate;
@@ -31,7 +31,7 @@ export interface Call {
   resolveFailed: (failure: Failure) => void;
 }
 
-export function createCall(seq: number, logs: LogCollector, hostWork: HostWorkLimits): Call {
+export function createCall(seq: number, logs: LogCollector, hostWork: HostWorkConfig): Call {
   let resolveFailed: (failure: Failure) => void = () => {};
   const failed = new Promise<Failure>((resolve) => {
     resolveFailed = resolve;

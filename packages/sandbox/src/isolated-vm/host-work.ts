@@ -17,6 +17,16 @@ export interface HostWorkLimits {
   share: number;
 }
 
+/** Milliseconds on a monotonic clock. */
+export type HostWorkClock = () => number;
+
+/** Limits plus the clock that both measures calls and refills the bucket (tests inject one). */
+export interface HostWorkConfig extends HostWorkLimits {
+  now: HostWorkClock;
+}
+
+export const hostWorkClock: HostWorkClock = () => performance.now();
+
 export const PER_CALL_MS = 0.025;
 
 /**
@@ -30,22 +40,31 @@ export class HostWorkMeter {
   usedMs = 0;
   calls = 0;
   readonly #limits: HostWorkLimits;
+  readonly #clock: HostWorkClock;
   #tokensMs: number;
   #refilledAt: number;
 
-  constructor(limits: HostWorkLimits, now = performance.now()) {
-    this.#limits = limits;
-    this.#tokensMs = limits.burstMs;
-    this.#refilledAt = now;
+  /** The invocation begins now, by `config.now`, with a full bucket. */
+  constructor(config: HostWorkConfig) {
+    this.#limits = { burstMs: config.burstMs, share: config.share };
+    this.#clock = config.now;
+    this.#tokensMs = config.burstMs;
+    this.#refilledAt = config.now();
+  }
+
+  /** The meter's clock: calls are timed with it and the bucket refills by it. */
+  now(): number {
+    return this.#clock();
   }
 
   /** True when a call may run now. */
-  admit(now = performance.now()): boolean {
+  admit(now = this.now()): boolean {
     this.#refill(now);
     return this.#tokensMs > 0;
   }
 
-  charge(ms: number, now = performance.now()): void {
+  /** Charges a call that took `ms` (by this meter's clock), plus PER_CALL_MS. */
+  charge(ms: number, now = this.now()): void {
     const cost = Math.max(0, ms) + PER_CALL_MS;
     this.#refill(now);
     this.#tokensMs -= cost;

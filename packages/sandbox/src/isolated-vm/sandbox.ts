@@ -23,7 +23,7 @@ import { clearCallTimer, clearCallTimers, createCall, setHostTimer } from "./cal
 import type { Call } from "./call.ts";
 import type { CodeCache } from "./code-cache.ts";
 import { cryptoHostCall } from "./crypto-host.ts";
-import type { HostWorkLimits } from "./host-work.ts";
+import type { HostWorkConfig } from "./host-work.ts";
 import { malformedResultError, readErrorBody } from "./error-body.ts";
 import { abortCallFetches, abortFetch, narrowToOf, startFetch } from "./fetch-host.ts";
 import type { EgressConfig } from "./fetch-host.ts";
@@ -41,7 +41,7 @@ export interface SandboxSettings {
   onCatastrophicError: (message: string) => void;
   /** Outbound fetch; undefined: fetch rejects in the isolate. */
   egress: EgressConfig | undefined;
-  hostWork: HostWorkLimits;
+  hostWork: HostWorkConfig;
 }
 
 export type CallResult = { ok: true; result: string } | Failed;
@@ -252,7 +252,7 @@ export class IsolateSandbox implements Pooled {
     return (...args: A): unknown => {
       const meter = this.#call?.hostWork;
       if (meter === undefined) return work(...args);
-      const started = performance.now();
+      const started = meter.now();
       if (!meter.admit(started)) {
         const refusal = new RangeError(meter.refusal());
         refusal.stack = `RangeError: ${refusal.message}`; // the host's frames are not the isolate's business
@@ -261,7 +261,7 @@ export class IsolateSandbox implements Pooled {
       try {
         return work(...args);
       } finally {
-        const now = performance.now();
+        const now = meter.now();
         meter.charge((now - started) * weight, now);
       }
     };
