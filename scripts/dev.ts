@@ -35,6 +35,7 @@ async function shutdown(code: number): Promise<never> {
       })));
     }
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => say(`stop failed: ${String(err)}`));
+    say("stopped");
   }
   process.exit(code);
 }
@@ -107,7 +108,13 @@ try {
   }
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
-    const postgres = await startPostgres({ dir: resolve(dataDir, "postgres"), port: Number(env.FNMESH_PG_PORT ?? 5433) });
+    // traverseRoot: as root PostgreSQL runs as the postgres user, which must be able to enter the
+    // data dir we were given even when it is private (`mktemp -d`); its parents are left alone.
+    const postgres = await startPostgres({
+      dir: resolve(dataDir, "postgres"),
+      traverseRoot: dataDir,
+      port: Number(env.FNMESH_PG_PORT ?? 5433),
+    });
     stops.push(() => postgres.stop());
     databaseUrl = await ensureDatabase(postgres.url, "fnmesh");
     say(`PostgreSQL on ${databaseUrl}, data in ${resolve(dataDir, "postgres")}`);
