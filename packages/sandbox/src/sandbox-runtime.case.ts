@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
+import { EgressError, EgressErrorCode } from "./egress/types.ts";
+import type { EgressFetcher } from "./egress/types.ts";
 import type { InvocationOutcome, IsolateRuntimeOptions, LogLine, SandboxFunction, SandboxRuntime } from "./types.ts";
 
 export type RuntimeFactory = (options?: IsolateRuntimeOptions) => SandboxRuntime;
@@ -56,6 +58,36 @@ export function invokeWith(
   extra: { clientContext?: string; onLog?: (line: LogLine) => void } = {},
 ): Promise<InvocationOutcome> {
   return rt.invoke({ requestId: randomUUID(), fn, event: JSON.stringify(event), ...extra });
+}
+
+/**
+ * An EgressFetcher that holds every fetch until `open()` (then answers "done"), or until the
+ * call's signal aborts; `arrived(n)` resolves once n fetches have reached it.
+ */
+function gatedFetcher(): { fetcher: EgressFetcher; arrived(n: number): Promise<void>; open(): void } {
+  const opened = Promise.withResolvers<void>();
+  const waiting: { n: number; resolve: () => void }[] = [];
+  let count = 0;
+  return {
+    fetcher: {
+      async fetch(request, options) {
+        count++;
+        for (const w of waiting) if (count >= w.n) w.resolve();
+        const aborted = new Promise<never>((_resolve, reject) => {
+          options.signal.addEventListener("abort", () => reject(new EgressError(EgressErrorCode.Aborted, "egress_aborted: aborted")), { once: true });
+        });
+        await Promise.race([opened.promise, aborted]);
+        return { url: request.url, status: 200, statusText: "OK", headers: [], redirected: false, body: new TextEncoder().encode("done") };
+      },
+    },
+    arrived(n) {
+      if (count >= n) return Promise.resolve();
+      const { promise, resolve } = Promise.withResolvers<void>();
+      waiting.push({ n, resolve });
+      return promise;
+    },
+    open: () => opened.resolve(),
+  };
 }
 
 /** Handler forms, context and environment, warm reuse, logs. */
@@ -141,19 +173,23 @@ export function describeSandboxRuntime(name: string, create: RuntimeFactory): vo
       await using rt = runtime();
       const fn = testFunction(
         esmBundle(`const handler = async (event, context) => {
-          const before = context.getRemainingTimeInMillis();
+          const [now, before] = [Date.now(), context.getRemainingTimeInMillis()];
           await new Promise((r) => setTimeout(r, 50));
           const after = context.getRemainingTimeInMillis();
           const { getRemainingTimeInMillis, done, succeed, fail, ...fields } = context;
           context.callbackWaitsForEmptyEventLoop = false;
-          return { before, after, fields, hasIdentity: "identity" in context };
+          return { now, before, after, fields, hasIdentity: "identity" in context };
         };`),
         { timeoutMs: 3000, memoryMb: 96, version: "7" },
       );
       const requestId = randomUUID();
+      const invoked = Date.now();
       const outcome = await rt.invoke({ requestId, fn, event: "{}", clientContext: JSON.stringify({ client: { app_title: "t" } }) });
-      const value = ok(outcome) as { before: number; after: number; fields: Record<string, unknown> };
-      assert.ok(value.before <= 3000 && value.before > 2800, `before ${value.before}`);
+      const value = ok(outcome) as { now: number; before: number; after: number; fields: Record<string, unknown> };
+      // The deadline the function counts down to is its 3 s timeout from a moment between the
+      // invoke call and the handler's first line, however long that took.
+      const deadline = value.now + value.before;
+      assert.ok(value.before > 0 && deadline >= invoked + 3000 && deadline <= value.now + 3000, `remaining ${value.before} ms at ${value.now}; invoked at ${invoked}`);
       assert.ok(value.after <= value.before - 40, `after ${value.after} before ${value.before}`);
       assert.equal(value.fields.awsRequestId, requestId);
       assert.equal(value.fields.functionName, fn.name);
@@ -246,13 +282,17 @@ export function describeSandboxRuntime(name: string, create: RuntimeFactory): vo
     });
 
     test("two concurrent invocations of one key use two isolates", async () => {
-      await using rt = runtime();
-      const fn = testFunction(esmBundle(`const handler = async () => { await new Promise((r) => setTimeout(r, 50)); return "done"; };`));
-      const seen: number[] = [];
-      const [a, b] = await Promise.all([invoke(rt, fn), invoke(rt, fn), new Promise((r) => setTimeout(r, 25)).then(() => seen.push(rt.stats().busy))]);
+      // Each handler waits on a fetch the test holds until both are waiting.
+      const gate = gatedFetcher();
+      await using rt = runtime({ egress: { fetcher: gate.fetcher } });
+      const fn = testFunction(esmBundle(`const handler = async () => (await fetch("https://gate.test/")).text();`), { timeoutMs: 60_000 });
+      const both = Promise.all([invoke(rt, fn), invoke(rt, fn)]);
+      await Promise.race([gate.arrived(2), both.then((outcomes) => assert.fail(`finished before both were running: ${JSON.stringify(outcomes)}`))]);
+      assert.deepEqual([rt.stats().busy, rt.stats().isolates], [2, 2]);
+      gate.open();
+      const [a, b] = await both;
       assert.equal(ok(a), "done");
       assert.equal(ok(b), "done");
-      assert.deepEqual(seen, [2]);
       const stats = rt.stats();
       assert.equal(stats.isolates, 2);
       assert.equal(stats.idle, 2);
@@ -271,12 +311,16 @@ export function describeSandboxRuntime(name: string, create: RuntimeFactory): vo
       assert.equal((await invoke(rt, a)).cold, true);
     });
 
-    test("idle isolates expire after idleTtlMs", async () => {
+    test("idle isolates expire after idleTtlMs", async (t) => {
+      // The pool's idle timers run on node:test's mock clock, which only the test moves.
+      t.mock.timers.enable({ apis: ["setTimeout"] });
       await using rt = runtime({ idleTtlMs: 30 });
       const fn = testFunction(esmBundle(`const handler = async () => 1;`));
       ok(await invoke(rt, fn));
       assert.equal(rt.stats().idle, 1);
-      await new Promise((r) => setTimeout(r, 80));
+      t.mock.timers.tick(29);
+      assert.equal(rt.stats().idle, 1, "still warm 1 ms before idleTtlMs");
+      t.mock.timers.tick(1);
       assert.equal(rt.stats().isolates, 0);
       assert.equal((await invoke(rt, fn)).cold, true);
     });

@@ -243,12 +243,36 @@ export function describeWebFetch(name: string, create: RuntimeFactory): void {
       assert.deepEqual(value, ["TypeError", "fetch failed: outbound network access is not configured for this runtime"]);
     });
 
-    test("a fetch's time budget is the invocation's remaining time at most", async () => {
+    test("a fetch's time budget is the invocation's remaining time when that is less than the egress timeout", async () => {
       const fetcher = scriptedFetcher(async () => textResponse("ok"));
       await using rt = runtime({ egress: { fetcher, timeoutMs: 60_000 } });
-      await runHandler(rt, `await new Promise((r) => setTimeout(r, 100)); return (await fetch("https://api.test/")).text();`, {}, { timeoutMs: 1000 });
+      // The budget is taken between the function's two readings of its remaining time.
+      const value = (await runHandler(
+        rt,
+        `await new Promise((r) => setTimeout(r, 100));
+        const before = context.getRemainingTimeInMillis();
+        const text = await (await fetch("https://api.test/")).text();
+        return { before, after: context.getRemainingTimeInMillis(), text };`,
+        {},
+        { timeoutMs: 5000 },
+      )) as { before: number; after: number; text: string };
+      assert.equal(value.text, "ok");
       const budget = fetcher.seen[0]?.options.timeoutMs ?? 0;
-      assert.ok(budget > 500 && budget <= 900, `timeoutMs ${budget}`);
+      assert.ok(budget <= value.before && budget >= Math.max(1, value.after), `timeoutMs ${budget}, remaining ${value.before} then ${value.after}`);
+      assert.ok(value.before < 5000, `remaining ${value.before} ms after a 100 ms timer`);
+    });
+
+    test("a fetch's time budget is the egress timeout when the invocation has more time left", async () => {
+      const fetcher = scriptedFetcher(async () => textResponse("ok"));
+      await using rt = runtime({ egress: { fetcher, timeoutMs: 700 } });
+      const value = (await runHandler(
+        rt,
+        `const before = context.getRemainingTimeInMillis(); await fetch("https://api.test/"); return { before };`,
+        {},
+        { timeoutMs: 60_000 },
+      )) as { before: number };
+      assert.ok(value.before > 700, `remaining ${value.before} ms`);
+      assert.equal(fetcher.seen[0]?.options.timeoutMs, 700);
     });
 
     test("fetch at module top level, and a function that fails alone after an unawaited rejection", async () => {
@@ -259,7 +283,8 @@ export function describeWebFetch(name: string, create: RuntimeFactory): void {
       await using rt = runtime({ egress: { fetcher } });
       const atInit = testFunction(esmBundle(`const config = await (await fetch("https://api.test/config")).json();\nconst handler = async () => config.mode;`));
       assert.equal(ok(await invokeWith(rt, atInit)), "on");
-      const unawaited = testFunction(esmBundle(`const handler = async () => { fetch("https://api.test/down"); await new Promise((r) => setTimeout(r, 50)); return "late"; };`));
+      // The handler never settles by itself: only the fetch's rejection (or the 30 s limit) ends it.
+      const unawaited = testFunction(esmBundle(`const handler = async () => { fetch("https://api.test/down"); await new Promise(() => {}); };`), { timeoutMs: 30_000 });
       const outcome = failed(await invokeWith(rt, unawaited));
       assert.equal(outcome.error.errorType, "Runtime.UnhandledPromiseRejection");
       assert.match(outcome.error.errorMessage, /fetch failed/);
@@ -272,10 +297,12 @@ export function describeWebFetch(name: string, create: RuntimeFactory): void {
     test("cpuTimeMs is reported and grows with work", async () => {
       await using rt = runtime();
       const fn = testFunction(esmBundle(`const handler = async (event) => { let x = 0; for (let i = 0; i < event.n; i++) x = (x + i * 7) % 1000003; return x; };`));
+      ok(await invokeWith(rt, fn, { n: 1 })); // the cold start's init is not part of either reading
       const idle = await invokeWith(rt, fn, { n: 1 });
       const busy = await invokeWith(rt, fn, { n: 30_000_000 });
       ok(idle);
       ok(busy);
+      assert.deepEqual([idle.cold, busy.cold], [false, false]);
       assert.equal(typeof idle.cpuTimeMs, "number");
       assert.ok((busy.cpuTimeMs ?? 0) > 10, `busy ${busy.cpuTimeMs}`);
       assert.ok((busy.cpuTimeMs ?? 0) > (idle.cpuTimeMs ?? 0) * 5, `busy ${busy.cpuTimeMs} idle ${idle.cpuTimeMs}`);
