@@ -104,13 +104,29 @@ describe("executor over NATS", () => {
   });
 
   test("past its concurrency and queue, the executor refuses with too_many_requests", async () => {
-    const code = await deploy("export const handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms)); return e.ms; };");
-    const slow = invoke(request("slow-fn", code), '{"ms":1500}');
-    await new Promise((r) => setTimeout(r, 300));
-    const refused = await invoke(request("slow-fn", code), '{"ms":1}');
+    // The holder never settles: it keeps the only slot (concurrency 1, queue 0) until its configured
+    // timeout, so no speed is assumed between its START line and the second request.
+    const code = await deploy("export const handler = async (e) => { if (e.hold) await new Promise(() => {}); return 'served'; };");
+    const holder = request("slow-fn", code);
+    holder.function.timeoutSec = 3;
+    const starts: string[] = [];
+    const sub = nc.subscribe(subjects.logs("slow-fn"), { callback: (_e, m) => {
+      const line = decodeJson(LogEvent, m.data).line;
+      if (line.startsWith(`START RequestId: ${holder.requestId}`)) starts.push(line);
+    } });
+    await nc.flush();
+    const held = invoke(holder, '{"hold":true}');
+    await eventually(() => starts.length === 1, { name: "the holder's START line", timeoutMs: 30_000 });
+    sub.unsubscribe();
+    const refused = await invoke(request("slow-fn", code), "{}");
     assert.equal(refused.result.status, "error");
     assert.equal(refused.result.status === "error" && refused.result.error.code, "too_many_requests");
-    assert.equal((await slow).body, "1500");
+    const ended = await held;
+    assert.equal(ended.result.status, "function_error", "the holder ran until its timeout");
+    assert.equal(ended.result.status === "function_error" && ended.result.functionError.errorType, "Sandbox.Timedout");
+    // The slot is free again.
+    const after = await invoke(request("slow-fn", code), "{}");
+    assert.equal(after.body, '"served"');
   });
 
   test("code missing from the code store is a retryable code_unavailable error", async () => {
