@@ -73,12 +73,24 @@ test("least recently used idle entries go first when over budget", () => {
   p.clear();
 });
 
-test("idle entries expire", async () => {
+test("idle entries expire idleTtlMs after their release, not before; taking one stops its clock", (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
   const p = pool(1000, 20);
-  const a = new Entry("a", "a:1");
+  const [a, b] = [new Entry("a", "a:1"), new Entry("b", "b:1")];
   p.add(a);
+  p.add(b);
   p.release(a, true);
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(a.disposed, true);
+  t.mock.timers.tick(10);
+  p.release(b, true);
+  t.mock.timers.tick(9);
+  assert.deepEqual([a.disposed, b.disposed], [false, false]);
+  t.mock.timers.tick(1);
+  assert.deepEqual([a.disposed, b.disposed], [true, false]);
+  assert.equal(p.acquire("b", "b:1"), b);
+  t.mock.timers.tick(60_000);
+  assert.equal(b.disposed, false, "a busy entry never expires");
+  p.release(b, true);
+  t.mock.timers.tick(20);
+  assert.equal(b.disposed, true);
   assert.equal(p.stats().isolates, 0);
 });

@@ -1,5 +1,9 @@
 // Per-call limits against loopback servers: response size, time, and the caller's abort signal.
+// Where a test is about the phase a limit strikes in, it waits for that phase (a request the
+// server saw, response headers undici received) and then moves the time limit's mock clock or
+// aborts, so the phase never depends on how fast the machine is.
 import assert from "node:assert/strict";
+import diagnostics from "node:diagnostics_channel";
 import type { ServerResponse } from "node:http";
 import { test } from "node:test";
 import zlib from "node:zlib";
@@ -8,6 +12,27 @@ import { callOptions, rejectsWith, replyWith, request, startServer, text } from 
 import { EgressErrorCode } from "./types.ts";
 
 const fetcher = createEgressFetcher({ allow: ["127.0.0.0/8"] });
+
+/**
+ * Resolves when undici has the response headers of a request to `origin`, from its documented
+ * `undici:request:headers` diagnostics channel.
+ */
+function responseHeadersFrom(origin: string): Promise<void> {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const onHeaders = (message: unknown) => {
+    const origin_ = (message as { request?: { origin?: unknown } }).request?.origin;
+    if (String(origin_) !== origin) return;
+    diagnostics.unsubscribe("undici:request:headers", onHeaders);
+    resolve();
+  };
+  diagnostics.subscribe("undici:request:headers", onHeaders);
+  return promise;
+}
+
+/** Waits for `condition`, failing at once if the fetch settles first. */
+async function whilePending(pending: Promise<unknown>, condition: Promise<void>, what: string): Promise<void> {
+  await Promise.race([condition, pending.then((value) => assert.fail(`settled before ${what}: ${String(value)}`), (err: unknown) => assert.fail(`settled before ${what}: ${String(err)}`))]);
+}
 
 /** Streams chunks (no content-length) until `total` bytes are sent or the client goes away. */
 function streamBytes(res: ServerResponse, total: number): void {
@@ -64,19 +89,30 @@ test("a server that never answers hits the time limit", async () => {
   );
 });
 
-test("the time limit covers reading the body", async () => {
+test("the time limit covers reading the body", async (t) => {
   await using server = await startServer((_req, res) => {
     res.writeHead(200);
     res.write("partial");
   });
-  await rejectsWith(fetcher.fetch(request(server.origin), callOptions({ timeoutMs: 200 })), EgressErrorCode.Timeout);
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const headers = responseHeadersFrom(server.origin);
+  const pending = fetcher.fetch(request(server.origin), callOptions({ timeoutMs: 200 }));
+  await whilePending(pending, headers, "the response headers arrived");
+  t.mock.timers.tick(200);
+  await rejectsWith(pending, EgressErrorCode.Timeout, new RegExp(`^egress_timeout: fetch to ${server.origin}/ did not complete within 200 ms$`));
 });
 
-test("the time limit covers redirects", async () => {
+test("the time limit covers redirects", async (t) => {
+  const hanging = Promise.withResolvers<void>();
   await using server = await startServer((req, res) => {
     if (req.url === "/") res.writeHead(302, { location: "/hang" }).end();
+    else hanging.resolve();
   });
-  await rejectsWith(fetcher.fetch(request(server.origin), callOptions({ timeoutMs: 200 })), EgressErrorCode.Timeout, /\/hang/);
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const pending = fetcher.fetch(request(server.origin), callOptions({ timeoutMs: 200 }));
+  await whilePending(pending, hanging.promise, "the redirect was followed");
+  t.mock.timers.tick(200);
+  await rejectsWith(pending, EgressErrorCode.Timeout, new RegExp(`^egress_timeout: fetch to ${server.origin}/hang did not complete within 200 ms$`));
 });
 
 test("the time limit covers a slow lookup", async () => {
@@ -90,11 +126,13 @@ test("a zero time budget times out at once", async () => {
   assert.equal(server.requests.length, 0);
 });
 
-test("aborting the caller's signal rejects with egress_aborted", async () => {
-  await using server = await startServer(() => {});
+test("aborting the caller's signal while the server holds the request rejects with egress_aborted", async () => {
+  const received = Promise.withResolvers<void>();
+  await using server = await startServer(() => received.resolve());
   const controller = new AbortController();
   const pending = fetcher.fetch(request(`${server.origin}/wait`), callOptions({ signal: controller.signal }));
-  setTimeout(() => controller.abort(), 50);
+  await whilePending(pending, received.promise, "the server had the request");
+  controller.abort();
   await rejectsWith(pending, EgressErrorCode.Aborted, new RegExp(`^egress_aborted: fetch to ${server.origin}/wait was aborted$`));
 });
 
@@ -110,12 +148,20 @@ test("aborting while the body streams rejects with egress_aborted", async () => 
     res.write("first part");
   });
   const controller = new AbortController();
+  const headers = responseHeadersFrom(server.origin);
   const pending = fetcher.fetch(request(server.origin), callOptions({ signal: controller.signal }));
-  setTimeout(() => controller.abort(), 100);
-  await rejectsWith(pending, EgressErrorCode.Aborted);
+  await whilePending(pending, headers, "the response headers arrived");
+  controller.abort();
+  await rejectsWith(pending, EgressErrorCode.Aborted, new RegExp(`^egress_aborted: fetch to ${server.origin}/ was aborted$`));
 });
 
 test("the fetcher keeps working after limits were hit", async () => {
-  await using server = await startServer(replyWith(200, {}, "still fine"));
-  assert.equal(text((await fetcher.fetch(request(server.origin), callOptions())).body), "still fine");
+  await using big = await startServer((_req, res) => streamBytes(res, 64 * 1024 * 1024));
+  await using silent = await startServer(() => {});
+  await using fine = await startServer(replyWith(200, {}, "still fine"));
+  const limited = createEgressFetcher({ allow: ["127.0.0.0/8"] });
+  await rejectsWith(limited.fetch(request(big.origin), callOptions({ maxResponseBytes: 1000 })), EgressErrorCode.TooLarge);
+  await rejectsWith(limited.fetch(request(silent.origin), callOptions({ timeoutMs: 50 })), EgressErrorCode.Timeout);
+  await rejectsWith(limited.fetch(request(silent.origin), callOptions({ signal: AbortSignal.abort() })), EgressErrorCode.Aborted);
+  assert.equal(text((await limited.fetch(request(fine.origin), callOptions())).body), "still fine");
 });
