@@ -8,6 +8,8 @@ export interface IngestConfig extends CommonConfig {
   accountId: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   defaultRole: string;
+  /** Deploy work (body parsing, unzip, esbuild) on worker threads: jobs at once, and jobs waiting before 429. */
+  deploy: { concurrency: number; queueDepth: number };
 }
 
 /** Development credentials; README tells users to override them anywhere reachable by others. */
@@ -36,6 +38,10 @@ export function loadConfig(env: Env): IngestConfig {
     accountId,
     credentials: { accessKeyId, secretAccessKey },
     defaultRole: r.string("FNMESH_DEFAULT_ROLE", `arn:aws:iam::${accountId}:role/fnmesh-function`),
+    deploy: {
+      concurrency: r.int("FNMESH_DEPLOY_CONCURRENCY", 2, 1, 64),
+      queueDepth: r.int("FNMESH_DEPLOY_QUEUE_DEPTH", 8, 0, 1024),
+    },
   };
   r.done("ingest");
   return config;

@@ -10,7 +10,9 @@ import { createFunctionStore } from "@fnmesh/store";
 import { ensureAsyncStream, openCodeStore, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
 import { createApp } from "./app.ts";
+import { answerClientError } from "./client-error.ts";
 import { createCodeArtifacts } from "./code-artifacts.ts";
+import { createDeployPool } from "./deploy/deploy-pool.ts";
 import { createInFlight } from "./in-flight.ts";
 import type { IngestConfig } from "./config.ts";
 
@@ -27,6 +29,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const health = serveHealth(nc, "ingest");
   let ready = false;
   const inFlight = createInFlight();
+  const deployPool = createDeployPool({ size: config.deploy.concurrency, queueDepth: config.deploy.queueDepth, log });
   const app = createApp({
     pool,
     inFlight,
@@ -34,12 +37,14 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     credentials: config.credentials,
     isReady: () => ready,
     resources: {
-      functions: createFunctionStore(pool), artifacts: createCodeArtifacts(codeStore), nc, js: jetstream(nc),
+      functions: createFunctionStore(pool), artifacts: createCodeArtifacts(codeStore, deployPool), nc, js: jetstream(nc),
       account: { region: config.region, accountId: config.accountId }, log, tracer: deps.tracer, defaultRole: config.defaultRole,
       codeLinkSecret: config.credentials.secretAccessKey,
     },
   });
   const server: Server = createServer(getRequestListener(app.fetch));
+  // Oversized header blocks and unparsable requests get an AWS-shaped error, not Node's bare line.
+  server.on("clientError", answerClientError);
   // Long sync invokes (up to 900 s) must not be cut by Node's default request timeout.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -62,6 +67,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       if (!(await inFlight.idle(SHUTDOWN_GRACE_MS))) log.warn("stopping with requests still in flight", { count: inFlight.count });
       server.closeAllConnections();
       await closed;
+      await deployPool.stop();
       health.stop();
     },
   };
