@@ -2,8 +2,8 @@
  * @fnmesh/test-harness: the one place that starts real servers for fnmesh tests.
  *
  * `startNats()` and `startPostgres()` start a private NATS server (JetStream, 8 MB payloads) and
- * PostgreSQL server (`wal_level=logical`) from the local binaries, or from containers when a
- * container engine is reachable, or reuse running ones named by FNMESH_TEST_NATS_URL /
+ * PostgreSQL server (`wal_level=logical`) from the local binaries, or from containers when
+ * FNMESH_TEST_CONTAINERS=1, or reuse running ones named by FNMESH_TEST_NATS_URL /
  * FNMESH_TEST_DATABASE_URL. Every handle is disposable; spawned servers are also killed if the
  * test process exits without stopping them. See README.md for environment switches.
  *
