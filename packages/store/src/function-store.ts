@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { Component, ErrorCode, FnmeshError, type CodeRef, type Runtime } from "@fnmesh/protocol";
+import { decodeMarker, encodeMarker } from "./marker.ts";
 import type { CodeUpdate, ConfigUpdate, FunctionRecord, ListPage, NewFunction } from "./types.ts";
 
 interface Row {
@@ -90,13 +91,13 @@ export function createFunctionStore(pool: pg.Pool): FunctionStore {
     get,
     async list({ marker, maxItems }) {
       // Markers are opaque to clients; here they are the last name of the previous page, base64url.
-      const after = marker ? Buffer.from(marker, "base64url").toString("utf8") : "";
+      const after = marker ? decodeMarker(marker) : "";
       const { rows } = await pool.query<Row>(
         "SELECT * FROM functions WHERE name > $1 ORDER BY name LIMIT $2", [after, maxItems + 1]);
       const page = rows.slice(0, maxItems).map(toRecord);
       const last = page.at(-1);
       return rows.length > maxItems && last
-        ? { functions: page, nextMarker: Buffer.from(last.name, "utf8").toString("base64url") }
+        ? { functions: page, nextMarker: encodeMarker(last.name) }
         : { functions: page };
     },
     updateCode(name, code, expected) {

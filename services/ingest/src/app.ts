@@ -10,17 +10,20 @@ import type { ObjectStore } from "@nats-io/obj";
 import { codeKeys } from "@fnmesh/protocol";
 import { CODE_PATH, verifyCodeLink } from "./code-download.ts";
 import type { IngestEnv, IngestResources } from "./context.ts";
-import { verifySigV4, type Credentials } from "./auth/sigv4.ts";
+import { authenticateHead, type Credentials } from "./auth/sigv4.ts";
 import { bodyLimitFor, readBody } from "./http-body.ts";
 import type { InFlight } from "./in-flight.ts";
 import { awsErrorBody, toAwsError } from "./lambda/errors.ts";
 import { registerFunctionRoutes } from "./lambda/function-routes.ts";
+import { registerFunctionScope } from "./lambda/function-scope.ts";
 import { registerInvokeRoute } from "./lambda/invoke-route.ts";
 import { checkReadiness } from "./readiness.ts";
 
 export interface AppOptions {
   resources: IngestResources; pool: pg.Pool; credentials: Credentials; isReady: () => boolean; inFlight: InFlight;
   codeStore: ObjectStore;
+  /** The server's clock for signature times; tests inject one. */
+  now?: () => Date;
 }
 
 function queryRecord(url: URL): Record<string, string | string[]> {
@@ -36,17 +39,23 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
   const { resources: res } = options;
   const app = new Hono<IngestEnv>({ strict: false });
 
+  const now = options.now ?? (() => new Date());
+  const sigv4 = { credentials: options.credentials, region: res.account.region, service: "lambda" };
+
   app.get("/healthz", async (c) => {
-    const r = await checkReadiness(res.nc, options.pool, options.isReady());
+    const r = await checkReadiness(res.nc, options.pool, options.isReady(), res.log);
     return c.json({ status: r.ready ? "ok" : "unavailable", checks: r.checks }, r.ready ? 200 : 503);
   });
 
-  app.get(`${CODE_PATH}/:file`, async (c) => {
+  app.get(`${CODE_PATH}/:name/:file`, async (c) => {
+    const name = c.req.param("name");
     const sha = c.req.param("file").replace(/\.zip$/, "");
-    if (!verifyCodeLink(options.credentials.secretAccessKey, sha, c.req.query("expires"), c.req.query("signature"))) {
-      return c.body(awsErrorBody({ status: 403, type: "AccessDeniedException", message: "Invalid or expired code link" }), 403,
-        { "x-amzn-ErrorType": "AccessDeniedException", "Content-Type": "application/json" });
-    }
+    const denied = () => c.body(awsErrorBody({ status: 403, type: "AccessDeniedException", message: "Invalid or expired code link" }), 403,
+      { "x-amzn-ErrorType": "AccessDeniedException", "Content-Type": "application/json" });
+    if (!verifyCodeLink(options.credentials.secretAccessKey, name, sha, c.req.query("expires"), c.req.query("signature"))) return denied();
+    // Zips are shared by content: serve only while the named function still has this code.
+    const fn = await res.functions.get(name);
+    if (!fn || fn.zipKey !== codeKeys.zip(sha)) return denied();
     const zip = await options.codeStore.getBlob(codeKeys.zip(sha));
     if (!zip) return c.body(null, 404);
     return c.body(zip as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/zip" });
@@ -62,11 +71,14 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
     c.set("op", "Unknown");
     try {
       await context.with(trace.setSpan(parent, span), async () => {
+        // Authenticate from the headers before reading any body byte: a refused request's body is
+        // never buffered (the HTTP layer drains a bounded amount, then closes).
+        const pending = await authenticateHead({ method: c.req.method, rawPath: url.pathname, query: queryRecord(url), headers: c.req.raw.headers },
+          sigv4, now());
         const { limit, operation } = bodyLimitFor(url.pathname);
-        const body = await readBody(c.req.raw, limit, operation);
+        const { body, sha256 } = await readBody(c.req.raw, limit, operation);
+        await pending.finish(body, sha256);
         c.set("body", body);
-        await verifySigV4({ method: c.req.method, rawPath: url.pathname, query: queryRecord(url), headers: c.req.raw.headers, body },
-          options.credentials, "lambda");
         await next();
       });
     } catch (err) {
@@ -89,6 +101,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
     }
   });
 
+  registerFunctionScope(app, res);
   registerFunctionRoutes(app, res);
   registerInvokeRoute(app, res);
 

@@ -19,6 +19,31 @@ export class LambdaApiError extends Error {
 
 export const invalidParameter = (message: string) => new LambdaApiError(400, "InvalidParameterValueException", message);
 
+/** Socket errors meaning a dependency (PostgreSQL) is unreachable rather than the request being wrong. */
+const OUTAGE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE",
+  // PostgreSQL: admin/crash shutdown, cannot connect now, too many connections.
+  "57P01", "57P02", "57P03", "53300"]);
+const OUTAGE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly)/;
+
+/** True for failures of a dependency that are worth retrying (PostgreSQL down or restarting). */
+export function isDependencyOutage(err: unknown, depth = 0): boolean {
+  if (typeof err !== "object" || err === null || depth > 5) return false;
+  const { code, message, cause } = err as { code?: unknown; message?: unknown; cause?: unknown };
+  if (typeof code === "string" && (OUTAGE_CODES.has(code) || code.startsWith("08"))) return true; // 08xxx: connection exception
+  if (typeof message === "string" && OUTAGE_MESSAGES.test(message)) return true;
+  if (err instanceof AggregateError && err.errors.some((e) => isDependencyOutage(e, depth + 1))) return true;
+  return isDependencyOutage(cause, depth + 1);
+}
+
+/**
+ * The 503 for an outage: `ServiceException` is Lambda's type for its own failures; the SDK retries
+ * 500/502/503/504 as transient (@smithy/core service-error-classification TRANSIENT_ERROR_STATUS_CODES).
+ */
+export const SERVICE_UNAVAILABLE: AwsError = {
+  status: 503, type: "ServiceException", message: "The service is temporarily unavailable. Retry the request.",
+  headers: { "Retry-After": "1" },
+};
+
 export function toAwsError(err: unknown): AwsError {
   if (err instanceof LambdaApiError) return err.aws;
   if (isFnmeshError(err)) {
@@ -39,9 +64,10 @@ export function toAwsError(err: unknown): AwsError {
       case ErrorCode.Timeout:
         return { status: 503, type: "ServiceException", message: err.message };
       case ErrorCode.Internal:
-        return { status: 500, type: "ServiceException", message: "An internal error occurred." };
+        return isDependencyOutage(err.cause) ? SERVICE_UNAVAILABLE : { status: 500, type: "ServiceException", message: "An internal error occurred." };
     }
   }
+  if (isDependencyOutage(err)) return SERVICE_UNAVAILABLE;
   return { status: 500, type: "ServiceException", message: "An internal error occurred." };
 }
 
