@@ -20,10 +20,23 @@ export interface RunResult { result: InvokeResult; body: Uint8Array }
 const enc = new TextEncoder();
 /** A published log line never approaches NATS max_payload; the sandbox already caps each invocation's total. */
 const MAX_LINE_CHARS = 256 * 1024;
+/**
+ * Lambda's document for a response over the limit: these two fields, no `trace`
+ * (aws/aws-lambda-dotnet: Libraries/test/Amazon.Lambda.RuntimeSupport.Tests/
+ * Amazon.Lambda.RuntimeSupport.IntegrationTests/CustomRuntimeTests.cs, TooLargeResponseBodyAsync).
+ */
 const tooLarge = (): FunctionError => ({
   errorType: "Function.ResponseSizeTooLarge",
   errorMessage: `Response payload size exceeded maximum allowed payload size (${Limits.resultBytes} bytes).`,
 });
+
+/**
+ * The runtime client's document for an error whose name, message or stack cannot be read has no
+ * `trace` (aws/aws-lambda-nodejs-runtime-interface-client: src/Errors.js, toRapidResponse); the
+ * prelude sends it with an empty one. An error that merely is named "handled" always has a stack line.
+ */
+const isUnreadableErrorDocument = (error: { errorType: string; trace: string[] }): boolean =>
+  error.errorType === "handled" && error.trace.length === 0;
 
 const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
@@ -82,6 +95,9 @@ export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payloa
       functionError = { errorType, errorMessage: `RequestId: ${req.requestId} Error: ${errorMessage}` };
     } else if (outcome.limit === "memory") {
       functionError = { errorType, errorMessage: `RequestId: ${req.requestId} Error: ${errorMessage}` };
+    } else if (outcome.limit === "result_size" || isUnreadableErrorDocument(outcome.error)) {
+      // Documents Lambda sends without a trace; the sandbox's own carry an empty one.
+      functionError = { errorType, errorMessage };
     } else {
       functionError = { errorType, errorMessage, trace };
     }

@@ -17,10 +17,17 @@ after(async () => {
   await h?.[Symbol.asyncDispose]();
 });
 
-describe("hostile code: pollution stays in the polluter's own isolate", () => {
-  test("polluting Object/Array/String prototypes and JSON leaves the reply correct, other functions and the host untouched", async () => {
-    const hostPrototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
-    const polluter = await deployFunction(h, `
+/** Throws an error nobody can read: a Proxy whose traps throw, or an Error whose stack getter throws. */
+const UNREADABLE_ERRORS = `
+export const handler = async (event) => {
+  if (event.proxy) throw new Proxy({}, { get() { throw new Error("trap"); }, getPrototypeOf() { throw new Error("trap"); } });
+  const error = new Error("unreadable");
+  Object.defineProperty(error, "stack", { get() { throw new Error("trap"); } });
+  throw error;
+};`;
+
+/** Pollutes the built-ins the runtime relies on, then answers. */
+const POLLUTER = `
 export const handler = async (event) => {
   Object.prototype.polluted = "yes";
   Object.prototype.toJSON = undefined;
@@ -31,7 +38,12 @@ export const handler = async (event) => {
   JSON.parse = () => ({ hacked: true });
   JSON.stringify = () => '"hacked"';
   return { event, list: [1, 2], text: "plain" };
-};`);
+};`;
+
+describe("hostile code: pollution stays in the polluter's own isolate", () => {
+  test("polluting Object/Array/String prototypes and JSON leaves the reply correct, other functions and the host untouched", async () => {
+    const hostPrototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+    const polluter = await deployFunction(h, POLLUTER);
     // (a) The reply is the handler's real result, serialised by the runtime's own JSON.
     assert.deepEqual(okResult(await h.invoke(polluter, { n: 1 })), { event: { n: 1 }, list: [1, 2], text: "plain" });
     // The next event still reaches the (warm, polluted) isolate intact.
@@ -93,17 +105,20 @@ export const handler = async () => {
     assert.equal(okResult(await h.invoke(fn)), "honest");
   });
 
-  test("a thrown Proxy whose traps throw is reported as errorType 'handled', not a crash", async () => {
-    const fn = await deployFunction(h, `
-export const handler = async (event) => {
-  if (event.proxy) throw new Proxy({}, { get() { throw new Error("trap"); }, getPrototypeOf() { throw new Error("trap"); } });
-  const error = new Error("unreadable");
-  Object.defineProperty(error, "stack", { get() { throw new Error("trap"); } });
-  throw error;
-};`);
-    const handled = { errorType: "handled", errorMessage: "an error was thrown, but reading its name, message or stack failed", trace: [] };
-    assert.deepEqual(functionError(await h.invoke(fn, { proxy: true })), handled);
+  test("an error whose name, message or stack cannot be read (a thrown Proxy with throwing traps) gets the runtime client's 'handled' document, not a crash", async () => {
+    const fn = await deployFunction(h, UNREADABLE_ERRORS);
+    // Exactly the runtime client's fallback document, without `trace`
+    // (aws/aws-lambda-nodejs-runtime-interface-client: src/Errors.js, toRapidResponse).
+    const handled = {
+      errorType: "handled",
+      errorMessage: "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack",
+    };
+    const viaProxy = await h.invoke(fn, { proxy: true });
+    assert.deepEqual(functionError(viaProxy), handled);
+    assert.deepEqual(JSON.parse(viaProxy.body), handled, "the response body has no other field");
     assert.deepEqual(functionError(await h.invoke(fn, { proxy: false })), handled);
+    // A handled function error keeps the isolate.
+    assert.equal(isCold(await h.invoke(fn, { proxy: false })), false);
   });
 
   test("a result whose serialisation throws is Runtime.JSONStringifyError", async () => {
@@ -158,8 +173,13 @@ export const handler = async (event) => {
   });
 });
 
-describe("after the hostile suite", () => {
-  test("the executor is healthy: a normal function works and the runtime's stats are sane", async () => {
-    await assertExecutorHealthy(h, { minColdStarts: 8 });
+describe("after hostile tenants", () => {
+  test("after a polluter and an unreadable error, the executor is healthy: a normal function works and the runtime's stats are sane", async () => {
+    const polluter = await deployFunction(h, POLLUTER);
+    assert.deepEqual(okResult(await h.invoke(polluter, { n: 1 })), { event: { n: 1 }, list: [1, 2], text: "plain" });
+    const thrower = await deployFunction(h, UNREADABLE_ERRORS);
+    assert.equal(functionError(await h.invoke(thrower, { proxy: true })).errorType, "handled");
+    // Three cold starts of this test's own: the polluter, the thrower, the healthy function.
+    await assertExecutorHealthy(h, { minColdStarts: 3 });
   });
 });

@@ -102,12 +102,19 @@ exports.default = handler;`,
 
   test("context.succeed and context.fail on a callback runtime", async () => {
     const fn = await deployFunction(h, {
-      "index.js": `exports.handler = (event, context) => { if (event.fail) context.fail(new Error("failed via context")); else context.succeed({ succeeded: true }); };`,
+      "index.js": `exports.handler = (event, context) => {
+  if (event.fail === "bare") context.fail();
+  else if (event.fail) context.fail(new Error("failed via context"));
+  else context.succeed({ succeeded: true });
+};`,
     }, { runtime: "nodejs20.x" });
     assert.deepEqual(okResult(await h.invoke(fn, {})), { succeeded: true });
     const error = functionError(await h.invoke(fn, { fail: true }));
     assert.equal(error.errorType, "Error");
     assert.equal(error.errorMessage, "failed via context");
+    // fail() with no error fails with the string "handled", reported as any thrown string is
+    // (aws/aws-lambda-nodejs-runtime-interface-client: src/CallbackContext.js `fail`, src/Errors.js toRapidResponse).
+    assert.deepEqual(functionError(await h.invoke(fn, { fail: "bare" })), { errorType: "string", errorMessage: "handled", trace: [] });
   });
 
   test("nodejs24.x refuses a callback handler with Runtime.CallbackHandlerDeprecated", async () => {

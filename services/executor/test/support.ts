@@ -8,11 +8,12 @@ import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } fr
 import { zipSync, strToU8 } from "fflate";
 import { BUNDLE_FORMAT_VERSION, buildBundle, unpackZip } from "@fnmesh/bundle";
 import {
-  catalog, codeKeys, decodeFramed, encodeFramed, type CodeRef, type FunctionSpec, type InvokeRequestInput, type InvokeResult,
+  catalog, codeKeys, decodeFramed, decodeJson, encodeFramed, LogEvent,
+  type CodeRef, type FunctionSpec, type InvokeRequestInput, type InvokeResult,
 } from "@fnmesh/protocol";
 import { openCodeStore } from "@fnmesh/service-kit";
 import { createLogger, startTelemetry } from "@fnmesh/telemetry";
-import { startNats, type NatsServer } from "@fnmesh/test-harness";
+import { eventually, startNats, type NatsServer } from "@fnmesh/test-harness";
 import { loadConfig } from "../src/config.ts";
 import { startExecutor, type Executor } from "../src/service.ts";
 
@@ -121,12 +122,40 @@ export function assertTimedOut(inv: Invoked, timeoutSec: number): void {
   assert.match(inv.log, new RegExp(`\\n\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${inv.result.requestId} Task timed out after ${seconds.replace(".", "\\.")} seconds\\n`));
 }
 
-/** Asserts the invocation exceeded its memory limit (`memoryMb`). */
+/**
+ * Asserts the invocation exceeded its memory limit (`memoryMb`). The errorType and the
+ * `RequestId: <id> Error: Runtime exited…` form are Lambda's (REPORT "Error Type: Runtime.OutOfMemory";
+ * the runtime-exit document in AWS re:Post "lambda-runtime-error"); the reason after it is fnmesh's,
+ * since no process is killed: docs/lambda-differences.md.
+ */
 export function assertOutOfMemory(inv: Invoked, memoryMb: number): void {
   assert.deepEqual(functionError(inv), {
     errorType: "Runtime.OutOfMemory",
     errorMessage: `RequestId: ${inv.result.requestId} Error: Runtime exited: JavaScript heap limit of ${memoryMb} MB exceeded`,
   });
+}
+
+/** The lines an executor publishes on `fnmesh.logs.<function>`, collected from the moment of the call. */
+export interface LogWatch extends Disposable {
+  readonly lines: string[];
+  /** Waits until a line `match` accepts has arrived and returns it. */
+  waitFor(match: (line: string) => boolean, what: string): Promise<string>;
+}
+
+/** Watches `fnmesh.logs.<functionName>`; call before invoking so no line is missed. */
+export async function watchLogs(h: ExecutorHarness, functionName: string): Promise<LogWatch> {
+  const lines: string[] = [];
+  const sub = h.nc.subscribe(catalog.logs.subject(functionName), { callback: (_e, m) => { lines.push(decodeJson(LogEvent, m.data).line); } });
+  await h.nc.flush();
+  return {
+    lines,
+    waitFor: (match, what) => eventually(() => {
+      const line = lines.find(match);
+      assert.ok(line !== undefined, `no such line yet among ${lines.length}`);
+      return line;
+    }, { name: what, timeoutMs: 60_000 }),
+    [Symbol.dispose]() { sub.unsubscribe(); },
+  };
 }
 
 /** The invocation's `cold` flag (absent on platform errors). */

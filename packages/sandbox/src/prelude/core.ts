@@ -39,9 +39,11 @@ export function createCore(bridge: Bridge, config: PreludeConfig): Rt {
         body = { errorType: typeof error, errorMessage: describe(error), trace: [] };
       }
     } catch {
+      // The runtime client's own fallback, word for word (aws/aws-lambda-nodejs-runtime-interface-client:
+      // src/Errors.js, toRapidResponse). It has no trace: the host drops this empty one.
       return {
         errorType: "handled",
-        errorMessage: "an error was thrown, but reading its name, message or stack failed",
+        errorMessage: "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack",
         trace: [],
       };
     }

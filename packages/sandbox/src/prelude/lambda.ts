@@ -118,7 +118,9 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
       // The pre-callback API, still present on callback runtimes.
       context.done = done;
       context.succeed = (value: unknown) => done(null, value);
-      context.fail = (error: unknown) => done(error ?? new Error("handled"));
+      // fail() without an error fails with the string "handled", as the runtime client's does
+      // (aws/aws-lambda-nodejs-runtime-interface-client: src/CallbackContext.js).
+      context.fail = (error: unknown) => done(error ?? "handled");
     }
     return context;
   }
