@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { resolve } from "node:path";
 import {
   assertExecutorHealthy, deployFunction, functionError, isCold, okResult, startExecutorHarness, type ExecutorHarness,
 } from "./support.ts";
@@ -41,8 +42,12 @@ const ISOLATE_ONLY = {
   mainModule: "undefined", exit: "undefined", kill: "undefined", versions: ["node"],
 };
 
+/** The checkout this test runs from, wherever it is: none of its paths may leak. */
+const CHECKOUT = resolve(import.meta.dirname, "../../..");
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** Host paths and frames that must never show in anything user code can read. */
-const HOST_TRACES = /\/work\/|node:internal|isolated-vm|node_modules|ivm|\.ts:/;
+const HOST_TRACES = new RegExp([escapeRegExp(CHECKOUT), "node:internal", "isolated-vm", "node_modules", "ivm", "\\.ts:"].join("|"));
 
 describe("hostile code: constructor chains and callers stay inside the isolate", () => {
   test("this.constructor.constructor('return process')() at CommonJS top level finds only the isolate's process", async () => {
@@ -119,6 +124,7 @@ export const handler = async () => {
   return [direct, inTimer, inMicrotask, captured.stack];
 };`);
     const stacks = okResult(await h.invoke(fn)) as string[];
+    assert.match(`at x (${CHECKOUT}/packages/sandbox/src/prelude/core.js:1:1)`, HOST_TRACES, "the check catches a path of this checkout");
     assert.equal(stacks.length, 4);
     for (const stack of stacks) assert.doesNotMatch(stack, HOST_TRACES);
     assert.match(stacks[0] ?? "", /^Error: direct\n {4}at handler \(file:\/\/\/var\/task\/index\.mjs:\d+:\d+\)/);
@@ -262,8 +268,16 @@ export const handler = async (event) => {
   });
 });
 
-describe("after the hostile suite", () => {
-  test("the executor is healthy: a normal function works and the runtime's stats are sane", async () => {
-    await assertExecutorHealthy(h, { minColdStarts: 15 });
+describe("after escape attempts", () => {
+  test("after constructor-chain, require and process.exit attempts, the executor is healthy: a normal function works and the runtime's stats are sane", async () => {
+    const climber = await deployFunction(h, `${DESCRIBE_REACH}
+export const handler = async () => describeReach(({}).constructor.constructor("return this")(), ({}).constructor.constructor("return process")());`);
+    assert.deepEqual(okResult(await h.invoke(climber)), ISOLATE_ONLY);
+    const loader = await deployFunction(h, { "index.js": `exports.handler = async () => { try { require("child_process"); return "loaded"; } catch (e) { return e.code; } };` });
+    assert.equal(okResult(await h.invoke(loader)), "MODULE_NOT_FOUND");
+    const exiter = await deployFunction(h, `export const handler = async () => process.exit(1);`);
+    assert.equal(functionError(await h.invoke(exiter)).errorType, "TypeError");
+    // Four cold starts of this test's own: three attempts and the healthy function.
+    await assertExecutorHealthy(h, { minColdStarts: 4 });
   });
 });

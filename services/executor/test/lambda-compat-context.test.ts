@@ -64,9 +64,10 @@ export const handler = async (event, context) => {
   return { before, after: context.getRemainingTimeInMillis() };
 };`, { timeoutSec: 2 });
     const { before, after } = okResult(await h.invoke(fn)) as { before: number; after: number };
-    assert.ok(before <= 2000 && before > 1800, `before ${before}`);
-    assert.ok(after <= before - 95, `after ${after}, before ${before}`);
-    assert.ok(after > 1500, `after ${after}`);
+    // Bounds from the configured timeout and the handler's own 100 ms wait, not from speed. The slack:
+    // the host arms the timer on its event loop's clock, cached since the loop's current turn began.
+    assert.ok(before <= 2000, `before ${before}`);
+    assert.ok(after >= 0 && after <= before - 95, `after ${after}, before ${before}`);
   });
 
   test("clientContext is parsed from the base64 client context; absent, it is undefined", async () => {
@@ -259,7 +260,10 @@ export const handler = async (event) => {
     assert.match(lines[1] ?? "", new RegExp(`^${ISO}\\t${id}\\tINFO\\twaiting$`));
     assert.match(lines[2] ?? "", new RegExp(`^${ISO} ${id} Task timed out after 1\\.00 seconds$`));
     assert.equal(lines[3], `END RequestId: ${id}`);
-    assert.match(lines[4] ?? "", /^REPORT RequestId: .*\tDuration: (9\d\d|1\d{3})\.\d\d ms\t/);
+    // The invocation ran until its configured 1 s timeout ended it: that bounds Duration from below
+    // (less the 1 ms granularity of Node's timer clock); nothing bounds it from above but speed.
+    const duration = Number(new RegExp(`^REPORT RequestId: ${id}\\tDuration: (\\d+\\.\\d\\d) ms\\t`).exec(lines[4] ?? "")?.[1]);
+    assert.ok(duration >= 999, `${lines[4]}`);
   });
 
   test("logType None returns no log tail", async () => {
