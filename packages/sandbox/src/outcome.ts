@@ -10,6 +10,10 @@ export function timeoutError(limitMs: number): FunctionErrorBody {
   return { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${(limitMs / 1000).toFixed(2)} seconds`, trace: [] };
 }
 
+/**
+ * Lambda's errorType; the reason is fnmesh's own, since no process is killed (Lambda says "Runtime exited
+ * with error: signal: killed"): docs/lambda-differences.md. The executor adds Lambda's `RequestId: … Error: ` prefix.
+ */
 export function outOfMemoryError(memoryMb: number): FunctionErrorBody {
   return {
     errorType: "Runtime.OutOfMemory",
@@ -18,7 +22,10 @@ export function outOfMemoryError(memoryMb: number): FunctionErrorBody {
   };
 }
 
-/** Same text as the isolate's own check (prelude/lambda.ts). */
+/**
+ * Same text as the isolate's own check (prelude/lambda.ts). Lambda's document has no `trace`: the
+ * executor sends only errorType and errorMessage for a `result_size` outcome.
+ */
 export function resultTooLargeError(limitBytes: number): FunctionErrorBody {
   return {
     errorType: "Function.ResponseSizeTooLarge",
