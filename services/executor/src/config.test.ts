@@ -124,7 +124,7 @@ test("the limits of each range are accepted", () => {
   assert.deepEqual([low.egress.timeoutMs, low.egress.maxResponseBytes, low.egress.maxPending], [100, 1024, 1]);
   assert.deepEqual(low.hostWork, { burstMs: 1, share: 0.01 });
   // One past the lower limit is refused (the malformed test above covers the others).
-  for (const [name, value] of [["FNMESH_EXECUTOR_MEMORY_BUDGET_MB", "63"], ["FNMESH_EXECUTOR_CODE_CACHE_MB", "0"], ["FNMESH_FETCH_MAX_RESPONSE_BYTES", "1023"]]) {
+  for (const [name, value] of [["FNMESH_EXECUTOR_MEMORY_BUDGET_MB", "63"], ["FNMESH_EXECUTOR_CODE_CACHE_MB", "0"], ["FNMESH_FETCH_MAX_RESPONSE_BYTES", "1023"]] as const) {
     assert.equal(configError(() => loadConfig({ [name]: value })).problems.length, 1, name);
   }
 });

@@ -1,6 +1,8 @@
 /** startExecutor: serves sync invocations and drains async ones over NATS; tests call this too. */
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { Tracer } from "@opentelemetry/api";
+import { ASYNC_CONSUMER, ASYNC_STREAM } from "@fnmesh/protocol";
 import { createEgressFetcher, createIsolateRuntime, type SandboxRuntime } from "@fnmesh/sandbox";
 import { ensureAsyncConsumer, ensureAsyncStream, openCodeStore, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
@@ -31,6 +33,7 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
   let async: AsyncConsumer | undefined;
   if (config.consumeAsync) {
     await ensureAsyncConsumer(jsm, config.asyncAckWaitMs);
+    await followAckWait(jsm, config.asyncAckWaitMs, log2);
     async = await consumeAsyncInvocations({ nc, runner, limiter, log: log2, tracer, ackWaitMs: config.asyncAckWaitMs }, config.concurrency);
   }
   await nc.flush();
@@ -47,4 +50,18 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
       await runtime.close();
     },
   };
+}
+
+/**
+ * The durable consumer outlives executors, and ensureAsyncConsumer keeps an existing one as it is.
+ * A restart with a new FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS must still take effect: the heartbeat that
+ * extends the wait runs at half the setting, so a shorter wait left on the consumer would let
+ * JetStream redeliver, and run again, an invocation that is still running.
+ */
+async function followAckWait(jsm: JetStreamManager, ackWaitMs: number, log: Logger): Promise<void> {
+  const info = await jsm.consumers.info(ASYNC_STREAM, ASYNC_CONSUMER);
+  const currentMs = (info.config.ack_wait ?? 0) / 1e6;
+  if (currentMs === ackWaitMs) return;
+  await jsm.consumers.update(ASYNC_STREAM, ASYNC_CONSUMER, { ack_wait: ackWaitMs * 1e6 });
+  log.warn("async consumer ack wait set to this executor's setting", { fromMs: currentMs, toMs: ackWaitMs });
 }
