@@ -4,13 +4,14 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
+import { setSha256Backend } from "@nats-io/obj";
 import type { Tracer } from "@opentelemetry/api";
 import type pg from "pg";
 import { createFunctionStore } from "@fnmesh/store";
 import { ensureAsyncStream, openCodeStore, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
 import { createApp } from "./app.ts";
-import { answerClientError } from "./client-error.ts";
+import { answerClientError, requestErrorResponse } from "./client-error.ts";
 import { createCodeArtifacts } from "./code-artifacts.ts";
 import { createDeployPool } from "./deploy/deploy-pool.ts";
 import { createInFlight } from "./in-flight.ts";
@@ -24,6 +25,8 @@ export interface Ingest { url: string; stop(): Promise<void> }
 
 export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const { nc, pool, config, log } = deps;
+  // The object store hashes every put; its default pure-JS SHA-256 held this thread ~1 s per 50 MB zip.
+  setSha256Backend("native");
   await ensureAsyncStream(nc);
   const codeStore = await openCodeStore(nc);
   const health = serveHealth(nc, "ingest");
@@ -42,7 +45,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       codeLinkSecret: config.credentials.secretAccessKey,
     },
   });
-  const server: Server = createServer(getRequestListener(app.fetch));
+  const server: Server = createServer(getRequestListener(app.fetch, { errorHandler: requestErrorResponse }));
   // Oversized header blocks and unparsable requests get an AWS-shaped error, not Node's bare line.
   server.on("clientError", answerClientError);
   // Long sync invokes (up to 900 s) must not be cut by Node's default request timeout.

@@ -3,8 +3,9 @@
  * esbuild never holds the thread that serves requests. At most `size` jobs run at once, `queueDepth`
  * more wait; past that a job is refused with Lambda's control-plane throttle (429
  * TooManyRequestsException, "Rate exceeded"), which the AWS SDKs retry with backoff, rather than
- * holding more request bodies in memory. A worker that crashes or hits its heap limit fails only
- * the job it was running and is replaced for the next one.
+ * holding more request bodies in memory. A worker that dies (an uncaught error, or the heap limit
+ * when V8 reports it as ERR_WORKER_OUT_OF_MEMORY) fails only the job it was running and is replaced
+ * for the next one.
  */
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import { BundleError } from "@fnmesh/bundle";
@@ -34,8 +35,12 @@ export interface DeployPool {
   stop(): Promise<void>;
 }
 
-/** Enough for JSON.parse of a 70 MB body (the text, then the parsed base64 string) and esbuild's output. */
-export const DEFAULT_DEPLOY_RESOURCE_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 512 };
+/**
+ * Room for a 70 MB body (~210 MB of strings: the text, the parsed base64, its whitespace-free copy)
+ * and esbuild's output with a wide margin: V8 may abort the whole process, not just the worker, when
+ * the limit is hit inside some native allocations (seen when a 200 MB body met a 64 MB limit).
+ */
+export const DEFAULT_DEPLOY_RESOURCE_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 1024 };
 
 interface Pending {
   job: DeployJob;
