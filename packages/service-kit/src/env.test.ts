@@ -24,3 +24,14 @@ test("every bad common setting is reported at once", () => {
     return true;
   });
 });
+
+test("integers are plain decimal: hex, exponents, fractions and padding are refused, each by name", () => {
+  const r = new EnvReader({ A: "0x10", B: "1e3", C: " 8 ", D: "2.5", E: "8", F: "-3" });
+  assert.equal(r.int("A", 1, 0, 100), 1);
+  assert.equal(r.int("B", 1, 0, 10_000), 1);
+  assert.equal(r.int("C", 1, 0, 100), 1);
+  assert.equal(r.int("D", 1, 0, 100), 1);
+  assert.equal(r.int("E", 1, 0, 100), 8);
+  assert.equal(r.int("F", 1, -5, 100), -3);
+  assert.deepEqual(r.problems.map((p) => p.split(" ")[0]), ["A", "B", "C", "D"]);
+});

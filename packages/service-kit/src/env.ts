@@ -32,8 +32,9 @@ export class EnvReader {
   int(name: string, fallback: number, min: number, max: number): number {
     const raw = this.env[name];
     if (raw === undefined || raw === "") return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
+    // Decimal digits only: Number() would also take "0x10", "1e3" and " 8 ".
+    const n = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
       this.problems.push(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
       return fallback;
     }
