@@ -52,3 +52,16 @@ export function answerClientError(err: Error & { code?: string }, socket: Socket
   socket.once("close", () => clearTimeout(timer));
   socket.resume();
 }
+
+/**
+ * For requests Node parsed but the fetch adapter cannot turn into a Request (e.g. a target that is
+ * not a valid URL): the same AWS shape, answered through the normal response path.
+ */
+export function requestErrorResponse(err: unknown): Response {
+  const e: AwsError = (err as Error | undefined)?.name === "RequestError"
+    ? clientErrorFor(undefined)
+    : { status: 500, type: "ServiceException", message: "An internal error occurred." };
+  return new Response(awsErrorBody(e), {
+    status: e.status, headers: { "Content-Type": "application/json", "x-amzn-ErrorType": e.type, "x-amzn-RequestId": randomUUID() },
+  });
+}
