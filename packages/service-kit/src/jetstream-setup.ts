@@ -4,7 +4,7 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
-import { Objm, type ObjectStore } from "@nats-io/obj";
+import { Objm, setSha256Backend, type ObjectStore } from "@nats-io/obj";
 import { ASYNC_CONSUMER, ASYNC_STREAM, CODE_BUCKET, DLQ_STREAM, Limits, subjects } from "@fnmesh/protocol";
 
 const HOUR_NS = 3600 * 1e9;
@@ -61,5 +61,8 @@ export async function ensureAsyncConsumer(jsm: JetStreamManager, ackWaitMs: numb
 
 /** Content-addressed code: zips and bundles by sha256 (see protocol `codeKeys`). */
 export async function openCodeStore(nc: NatsConnection): Promise<ObjectStore> {
+  // The object store hashes every put and get; its default pure-JS SHA-256 held the event loop
+  // about 1 s per 50 MB zip. The setting is process-wide, so every service opening the store gets it.
+  setSha256Backend("native");
   return new Objm(nc).create(CODE_BUCKET, { storage: StorageType.File, description: "fnmesh function code by sha256" });
 }

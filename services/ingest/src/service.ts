@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
-import { setSha256Backend } from "@nats-io/obj";
 import type { Tracer } from "@opentelemetry/api";
 import type pg from "pg";
 import { createFunctionStore } from "@fnmesh/store";
@@ -25,8 +24,6 @@ export interface Ingest { url: string; stop(): Promise<void> }
 
 export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const { nc, pool, config, log } = deps;
-  // The object store hashes every put; its default pure-JS SHA-256 held this thread ~1 s per 50 MB zip.
-  setSha256Backend("native");
   await ensureAsyncStream(nc);
   const codeStore = await openCodeStore(nc);
   const health = serveHealth(nc, "ingest");
