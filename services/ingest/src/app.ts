@@ -75,7 +75,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
         // never buffered (the HTTP layer drains a bounded amount, then closes).
         const pending = await authenticateHead({ method: c.req.method, rawPath: url.pathname, query: queryRecord(url), headers: c.req.raw.headers },
           sigv4, now());
-        const { limit, operation } = bodyLimitFor(url.pathname);
+        const { limit, operation } = bodyLimitFor(c.req.method, url.pathname);
         const { body, sha256 } = await readBody(c.req.raw, limit, operation);
         await pending.finish(body, sha256);
         c.set("body", body);

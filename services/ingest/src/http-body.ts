@@ -1,15 +1,29 @@
 import { createHash } from "node:crypto";
 import { Component, ErrorCode, FnmeshError, Limits } from "@fnmesh/protocol";
 
-/** Base64 of a 50 MB zip inside CreateFunction's JSON. */
-export const MAX_API_BODY_BYTES = 70 * 1024 * 1024;
+/**
+ * Lambda's own limit for CreateFunction and UpdateFunctionCode bodies: the base64 of a 50 MiB zip
+ * inside JSON (its error reads "Request must be smaller than 69905067 bytes for the CreateFunction
+ * operation").
+ */
+export const MAX_DEPLOY_BODY_BYTES = 69_905_067;
+/**
+ * Every other operation's body is a small JSON document (the largest, UpdateFunctionConfiguration,
+ * holds at most 4 KB of environment); a tight limit keeps JSON.parse on the request thread cheap.
+ */
+export const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
 /** Past this we stop draining an oversize body and let the connection go. */
-const DRAIN_CAP_BYTES = 2 * MAX_API_BODY_BYTES;
+const DRAIN_CAP_BYTES = 2 * MAX_DEPLOY_BODY_BYTES;
 
-export function bodyLimitFor(path: string): { limit: number; operation: string } {
-  return path.endsWith("/invocations")
-    ? { limit: Limits.syncPayloadBytes, operation: "InvokeFunction" }
-    : { limit: MAX_API_BODY_BYTES, operation: "this" };
+const FUNCTIONS = "/2015-03-31/functions";
+
+/** The body limit for a request, and the operation named in its 413. */
+export function bodyLimitFor(method: string, path: string): { limit: number; operation: string } {
+  if (path.endsWith("/invocations")) return { limit: Limits.syncPayloadBytes, operation: "InvokeFunction" };
+  if (method === "POST" && (path === FUNCTIONS || path === `${FUNCTIONS}/`)) return { limit: MAX_DEPLOY_BODY_BYTES, operation: "CreateFunction" };
+  if (method === "PUT" && path.startsWith(`${FUNCTIONS}/`) && path.endsWith("/code")) return { limit: MAX_DEPLOY_BODY_BYTES, operation: "UpdateFunctionCode" };
+  if (method === "PUT" && path.startsWith(`${FUNCTIONS}/`) && path.endsWith("/configuration")) return { limit: MAX_CONTROL_BODY_BYTES, operation: "UpdateFunctionConfiguration" };
+  return { limit: MAX_CONTROL_BODY_BYTES, operation: `${method} ${path.length > 100 ? `${path.slice(0, 100)}…` : path}` };
 }
 
 export interface ReadBody { body: Uint8Array; sha256: string }
@@ -28,15 +42,29 @@ export async function readBody(req: Request, limit: number, operation: string): 
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, operation);
   const hash = createHash("sha256");
   if (!req.body) return { body: new Uint8Array(), sha256: hash.digest("hex") };
-  const chunks: Uint8Array[] = [];
+  // With a declared length the body is copied chunk by chunk into one buffer as it arrives, so no
+  // single step copies all of a large upload at once on the thread that serves requests.
+  const into = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+  const overflow: Uint8Array[] = [];
+  let filled = 0;
   let size = 0;
   for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.length;
-    if (size <= limit) {
-      chunks.push(chunk);
-      hash.update(chunk);
-    } else if (size > DRAIN_CAP_BYTES) break;
+    if (size > limit) {
+      if (size > DRAIN_CAP_BYTES) break;
+      continue;
+    }
+    hash.update(chunk);
+    if (into !== undefined && overflow.length === 0 && filled + chunk.length <= into.length) {
+      into.set(chunk, filled);
+      filled += chunk.length;
+    } else {
+      overflow.push(chunk);
+    }
   }
   if (size > limit) throw tooLarge(limit, operation);
-  return { body: Buffer.concat(chunks), sha256: hash.digest("hex") };
+  if (into === undefined) return { body: Buffer.concat(overflow), sha256: hash.digest("hex") };
+  // A body that did not match its Content-Length (the HTTP layer normally refuses those) is joined.
+  const body = filled === into.length && overflow.length === 0 ? into : Buffer.concat([into.subarray(0, filled), ...overflow]);
+  return { body, sha256: hash.digest("hex") };
 }
