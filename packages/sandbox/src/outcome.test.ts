@@ -6,7 +6,7 @@ test("Lambda's wording for limits", () => {
   assert.equal(timeoutError(3000).errorMessage, "Task timed out after 3.00 seconds");
   assert.equal(timeoutError(1234).errorMessage, "Task timed out after 1.23 seconds");
   assert.equal(outOfMemoryError(128).errorMessage, "Runtime exited: JavaScript heap limit of 128 MB exceeded");
-  assert.equal(resultTooLargeError(6291456).errorMessage, "Response payload size exceeded maximum allowed payload size (6291456 bytes).");
+  assert.equal(resultTooLargeError(6291556).errorMessage, "Response payload size exceeded maximum allowed payload size (6291556 bytes).");
 });
 
 test("errors copied out of an isolate lose the host's frames", () => {
