@@ -1,8 +1,9 @@
 /**
  * The import rules of STYLE.md, checked over every source file:
  * services never import each other; executor and sandbox never import the store; protocol imports
- * nothing from fnmesh; nobody deep-imports a package (`@fnmesh/x/src/...`); library packages never
- * import services. Exits non-zero listing every violation.
+ * nothing from fnmesh; nobody deep-imports a package (`@fnmesh/x/src/...`), though tests may import
+ * its fixtures as `@fnmesh/x/testing`; library packages never import services. Exits non-zero
+ * listing every violation.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -20,6 +21,11 @@ function* files(dir: string): Generator<string> {
   }
 }
 
+/** Test code: `*.test.ts` files and a workspace's `test/` folder. */
+function isTest(file: string): boolean {
+  return /\.test\.ts$/.test(file) || file.includes("/test/");
+}
+
 function owner(file: string): { kind: "service" | "package"; name: string } | undefined {
   const m = /^(services|packages)\/([^/]+)\//.exec(relative(root, file));
   return m ? { kind: m[1] === "services" ? "service" : "package", name: m[2] ?? "" } : undefined;
@@ -34,7 +40,9 @@ for (const top of ["services", "packages"]) {
     for (const m of text.matchAll(IMPORT)) {
       const spec = m[1] ?? m[2] ?? "";
       const where = `${relative(root, file)}: imports "${spec}"`;
-      if (/^@fnmesh\/[^/]+\/./.test(spec)) problems.push(`${where} — deep import; use the package's public face`);
+      const testing = /^@fnmesh\/[^/]+\/testing$/.test(spec);
+      if (testing && !isTest(file)) problems.push(`${where} — a package's ./testing export is for tests only`);
+      else if (!testing && /^@fnmesh\/[^/]+\/./.test(spec)) problems.push(`${where} — deep import; use the package's public face`);
       const target = spec.startsWith("@fnmesh/") ? spec.slice(8).split("/")[0] ?? "" : undefined;
       const relTarget = spec.startsWith(".") ? owner(resolve(file, "..", spec)) : undefined;
       if (relTarget && (relTarget.kind !== who.kind || relTarget.name !== who.name)) {
@@ -44,7 +52,7 @@ for (const top of ["services", "packages"]) {
       if (SERVICES.includes(target)) problems.push(`${where} — services meet only on NATS; never import a service`);
       if (who.name === "protocol") problems.push(`${where} — protocol imports nothing from fnmesh`);
       if ((who.name === "executor" || who.name === "sandbox") && target === "store") problems.push(`${where} — executors never need the database`);
-      if (target === "test-harness" && !/\.test\.ts$/.test(file) && !file.includes("/test/")) problems.push(`${where} — only tests use the harness`);
+      if (target === "test-harness" && !isTest(file)) problems.push(`${where} — only tests use the harness`);
     }
   }
 }

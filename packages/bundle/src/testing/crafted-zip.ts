@@ -1,7 +1,7 @@
 /**
  * Test fixtures: zips written byte by byte, so a test can declare sizes that lie and hold deflate
- * streams far larger unpacked than anything a test could build in memory. Not exported from the
- * package: tests import it by path.
+ * streams far larger unpacked than anything a test could build in memory. Other workspaces' tests
+ * import it as `@fnmesh/bundle/testing`.
  */
 import { constants, crc32, createDeflateRaw, deflateRawSync } from "node:zlib";
 
