@@ -21,7 +21,8 @@ let stopping = false;
 
 const say = (msg: string) => process.stdout.write(`[dev] ${msg}\n`);
 
-async function shutdown(code: number): Promise<never> {
+/** Stops everything in order, then exits with `code`; once started, later calls change nothing. */
+async function shutdown(code: number): Promise<void> {
   if (!stopping) {
     stopping = true;
     say("stopping…");
@@ -36,16 +37,26 @@ async function shutdown(code: number): Promise<never> {
     }
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => say(`stop failed: ${String(err)}`));
     say("stopped");
+    process.exit(code);
   }
-  process.exit(code);
 }
-process.on("SIGINT", () => void shutdown(0));
-process.on("SIGTERM", () => void shutdown(0));
-process.on("SIGHUP", () => void shutdown(0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (!stopping) return void shutdown(0);
+    // A second Ctrl-C: give up waiting; the parent-death signals still end services and servers.
+    say(`${signal} while stopping: exiting now`);
+    process.exit(1);
+  });
+}
 // `make` and `npm` do not forward SIGTERM: when whoever started us dies, we are re-parented, and
 // must stop everything rather than leave servers running with nobody to stop them.
 const parent = process.ppid;
-setInterval(() => { if (process.ppid !== parent) void shutdown(0); }, 500).unref();
+const watchParent = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(watchParent);
+  say("the process that started me has exited");
+  void shutdown(0);
+}, 500).unref();
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl });
