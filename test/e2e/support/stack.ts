@@ -16,15 +16,32 @@ import { startTrigger } from "../../../services/trigger/src/service.ts";
 
 export const CREDENTIALS = { accessKeyId: "AKIDE2ETEST", secretAccessKey: "e2e-secret-key" };
 
-export interface Stack extends AsyncDisposable {
-  endpoint: string;
-  lambda: LambdaClient;
-  /** A client for observing NATS subjects (e.g. logs) in assertions. */
-  nc: NatsConnection;
-  client(credentials?: { accessKeyId: string; secretAccessKey: string }): LambdaClient;
+export interface StackOptions {
+  /** Variables for the executor only (e.g. FNMESH_EXECUTOR_CONSUME_ASYNC, FNMESH_EGRESS_ALLOW). */
+  executorEnv?: Record<string, string>;
+  /** Variables for ingest only (e.g. FNMESH_REGION, FNMESH_ACCOUNT_ID, FNMESH_DEFAULT_ROLE). */
+  ingestEnv?: Record<string, string>;
 }
 
-export async function startStack(options: { executorEnv?: Record<string, string> } = {}): Promise<Stack> {
+/** One more executor on the stack's servers; stopping it leaves the rest of the stack running. */
+export interface ExtraExecutor extends AsyncDisposable {
+  stop(): Promise<void>;
+}
+
+export interface Stack extends AsyncDisposable {
+  endpoint: string;
+  /** The region clients sign for: ingest's FNMESH_REGION (default us-east-1). */
+  region: string;
+  natsUrl: string;
+  lambda: LambdaClient;
+  /** A client for observing NATS subjects (e.g. logs) and JetStream in assertions. */
+  nc: NatsConnection;
+  client(credentials?: { accessKeyId: string; secretAccessKey: string }): LambdaClient;
+  /** Starts another executor on the same NATS with these variables (on top of the connection settings). */
+  startExecutor(env?: Record<string, string>): Promise<ExtraExecutor>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const nats: NatsServer = await startNats();
   cleanups.push(() => nats.stop());
@@ -36,30 +53,43 @@ export async function startStack(options: { executorEnv?: Record<string, string>
   const debug = process.env.FNMESH_TEST_DEBUG === "1";
   const quiet = (line: string) => { if (debug) process.stderr.write(line); };
   const telemetry = startTelemetry({ service: "e2e", write: quiet });
-  const env = {
+  const base = {
     NATS_URL: nats.url, DATABASE_URL: db.url, FNMESH_HTTP_PORT: "0",
     FNMESH_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, FNMESH_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    ...options.executorEnv,
   };
   const conns: NatsConnection[] = [];
   const conn = async (name: string) => { const c = await connect({ servers: nats.url, name }); conns.push(c); return c; };
 
-  const executor = await startExecutor({ nc: await conn("executor"), config: loadExecutorConfig(env),
-    log: createLogger({ service: "executor", write: quiet }), tracer: telemetry.tracer });
+  const extras = new Set<ExtraExecutor>();
+  let executorCount = 0;
+  const launchExecutor = async (env: Record<string, string>) => {
+    const id = `e2e-executor-${++executorCount}`;
+    const nc = await connect({ servers: nats.url, name: id });
+    const executor = await startExecutor({ nc, config: loadExecutorConfig({ ...base, FNMESH_EXECUTOR_ID: id, ...env }),
+      log: createLogger({ service: "executor", write: quiet }), tracer: telemetry.tracer });
+    let stopping: Promise<void> | undefined;
+    return {
+      stop: () => (stopping ??= (async () => { await executor.stop(); await nc.close(); })()),
+    };
+  };
+
+  const executor = await launchExecutor(options.executorEnv ?? {});
   const scheduler = await startScheduler({ nc: await conn("scheduler"), log: createLogger({ service: "scheduler", write: quiet }) });
   const trigger = await startTrigger({ nc: await conn("trigger"), log: createLogger({ service: "trigger", write: quiet }) });
   const pool = createPool(db.url, () => undefined);
-  const ingest = await startIngest({ nc: await conn("ingest"), pool, config: loadIngestConfig(env),
+  const ingestConfig = loadIngestConfig({ ...base, ...options.ingestEnv });
+  const ingest = await startIngest({ nc: await conn("ingest"), pool, config: ingestConfig,
     log: createLogger({ service: "ingest", write: quiet }), tracer: telemetry.tracer });
   const observer = await conn("observer");
 
   const client = (credentials = CREDENTIALS) => new LambdaClient({
-    endpoint: ingest.url, region: "us-east-1", credentials, maxAttempts: 1,
+    endpoint: ingest.url, region: ingestConfig.region, credentials, maxAttempts: 1,
   });
   const lambda = client();
   const stop = async () => {
     lambda.destroy();
     await ingest.stop();
+    for (const extra of extras) await extra.stop();
     await executor.stop();
     await scheduler.stop();
     await trigger.stop();
@@ -67,5 +97,17 @@ export async function startStack(options: { executorEnv?: Record<string, string>
     for (const c of conns) await c.close();
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
-  return { endpoint: ingest.url, lambda, nc: observer, client, [Symbol.asyncDispose]: stop };
+  return {
+    endpoint: ingest.url, region: ingestConfig.region, natsUrl: nats.url, lambda, nc: observer, client,
+    async startExecutor(env = {}) {
+      const started = await launchExecutor(env);
+      const extra: ExtraExecutor = {
+        async stop() { extras.delete(extra); await started.stop(); },
+        [Symbol.asyncDispose]() { return extra.stop(); },
+      };
+      extras.add(extra);
+      return extra;
+    },
+    [Symbol.asyncDispose]: stop,
+  };
 }
