@@ -3,17 +3,19 @@
  * their body being buffered, and SigV4 is as strict as AWS's (5-minute skew, scope region/service),
  * for the SDK's form (signed x-amz-content-sha256) and the AWS CLI v2's (without it).
  */
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
-import { randomName } from "@fnmesh/test-harness";
+import { printLogsOnFailure, randomName } from "@fnmesh/test-harness";
 import { CREDENTIALS, signHeaders, startIngestStack, zipOf, type IngestStack } from "./stack.ts";
 
 let stack: IngestStack;
 before(async () => { stack = await startIngestStack(); });
 after(async () => { await stack?.[Symbol.asyncDispose](); });
+// A top-level beforeEach gets each test's context ("after" tells it from a suite's).
+beforeEach((t) => { if ("after" in t) printLogsOnFailure(t, { "ingest and executor": stack }); });
 
 const MB = 1024 * 1024;
 const CHUNK = Buffer.alloc(MB, 0x61);

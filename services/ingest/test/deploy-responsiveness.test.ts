@@ -6,11 +6,12 @@
  * deploys held the loop for its whole length (the bomb for ~3.5 s per entry) and no call completed.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test, type TestContext } from "node:test";
+import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { CreateFunctionCommand, InvokeCommand, type CreateFunctionCommandOutput } from "@aws-sdk/client-lambda";
-import { eventually, randomName } from "@fnmesh/test-harness";
-import { craftZip, startIngestStack, textEntry, zerosEntry, type CraftedEntry, type IngestStack } from "./support.ts";
+import { craftZip, deflatedEntry, zerosEntry, type CraftedEntry } from "@fnmesh/bundle/testing";
+import { eventually, printLogsOnFailure, randomName } from "@fnmesh/test-harness";
+import { startIngestStack, type IngestStack } from "./stack.ts";
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -24,12 +25,17 @@ let stack: IngestStack;
 let echo: string;
 
 before(async () => {
-  stack = await startIngestStack();
+  // Retries: the loops in these tests reuse keep-alive sockets across long deploys (TOOLCHAIN.md).
+  stack = await startIngestStack({ maxAttempts: 3 });
   echo = randomName("echo");
-  await deploy(echo, craftZip([await textEntry("index.js", HANDLER_SOURCE)]));
+  await deploy(echo, craftZip([handlerEntry()]));
   await eventually(async () => (await invokeEcho()) === 200, { name: "the executor answers invokes", timeoutMs: 60_000 });
 });
 after(async () => { await stack?.[Symbol.asyncDispose](); });
+// A top-level beforeEach gets each test's context ("after" tells it from a suite's).
+beforeEach((t) => { if ("after" in t) printLogsOnFailure(t, { "ingest and executor": stack }); });
+
+const handlerEntry = () => deflatedEntry("index.js", new TextEncoder().encode(HANDLER_SOURCE));
 
 function deploy(name: string, zip: Uint8Array): Promise<CreateFunctionCommandOutput> {
   return stack.lambda.send(new CreateFunctionCommand({
@@ -71,7 +77,7 @@ async function whileDeploying<T>(t: TestContext, start: () => Promise<T>): Promi
     while (!settled) {
       assert.equal(await invokeEcho(), 200);
       if (!settled) invokes += 1;
-      const health = await fetch(`${stack.url}/healthz`);
+      const health = await fetch(`${stack.endpoint}/healthz`);
       await health.arrayBuffer();
       if (!settled) healthAnswers += 1;
     }
@@ -96,7 +102,7 @@ function assertLambdaError(outcome: DuringDeploy<unknown>["outcome"], name: stri
 
 /** Entries of zeros totalling `total` bytes (1 MiB each, then the rest), plus the handler file. */
 async function packageOf(total: number): Promise<Uint8Array> {
-  const handler = await textEntry("index.js", HANDLER_SOURCE);
+  const handler = handlerEntry();
   const zeros = total - handler.declaredSize;
   const mib = await zerosEntry("x", MIB);
   const whole = Math.floor(zeros / MIB);

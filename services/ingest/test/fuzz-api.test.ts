@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CreateFunctionCommand, InvokeCommand } from "@aws-sdk/client-lambda";
-import { randomName } from "@fnmesh/test-harness";
+import { printLogsOnFailure, randomName } from "@fnmesh/test-harness";
 import { startIngestStack, zipOf, type RawRequest } from "./stack.ts";
 
 const SEED = Number(process.env.FNMESH_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
@@ -126,6 +126,7 @@ function fuzzer(random: () => number, liveName: string) {
 test(`fuzzed API parameters: no 500, no hang, AWS-shaped errors, then a normal invoke works (seed ${SEED})`, async (t) => {
   t.diagnostic(`FNMESH_FUZZ_SEED=${SEED} FNMESH_FUZZ_COUNT=${COUNT}`);
   await using stack = await startIngestStack();
+  printLogsOnFailure(t, { "ingest and executor": stack });
   const live = randomName("fuzz").replace(/_/g, "-");
   const create = (name: string, result: unknown) => stack.lambda.send(new CreateFunctionCommand({
     FunctionName: name, Runtime: "nodejs22.x", Role: "arn:aws:iam::000000000000:role/t", Handler: "index.handler",

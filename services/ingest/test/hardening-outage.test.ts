@@ -5,11 +5,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
-import { CREDENTIALS, REGION, startIngestStack } from "./stack.ts";
+import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { printLogsOnFailure } from "@fnmesh/test-harness";
+import { lambdaClient, startIngestStack } from "./stack.ts";
 
-test("PostgreSQL down: API calls are 503 ServiceException retried by the SDK; /healthz is 503 with no error text", async () => {
+test("PostgreSQL down: API calls are 503 ServiceException retried by the SDK; /healthz is 503 with no error text", async (t) => {
   await using stack = await startIngestStack();
+  printLogsOnFailure(t, { "ingest and executor": stack });
   const healthy = await stack.lambda.send(new ListFunctionsCommand({}));
   assert.ok(Array.isArray(healthy.Functions));
 
@@ -27,7 +29,7 @@ test("PostgreSQL down: API calls are 503 ServiceException retried by the SDK; /h
 
   // The SDK treats it as transient: with two attempts allowed it tries twice (@smithy/core's
   // TRANSIENT_ERROR_STATUS_CODES include 503), then raises ServiceException.
-  const retrying = new LambdaClient({ endpoint: stack.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 2 });
+  const retrying = lambdaClient(stack.endpoint, 2);
   try {
     await assert.rejects(retrying.send(new ListFunctionsCommand({})), (err: Error & { $metadata?: { httpStatusCode?: number; attempts?: number } }) => {
       assert.equal(err.name, "ServiceException");

@@ -3,17 +3,19 @@
  * partition; invalid pagination markers; oversized header blocks; and a deleted function's code
  * link stops working. `/healthz` carries no internal error text.
  */
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   CreateFunctionCommand, DeleteFunctionCommand, GetFunctionCommand, InvokeCommand, ListFunctionsCommand,
 } from "@aws-sdk/client-lambda";
-import { randomName } from "@fnmesh/test-harness";
+import { printLogsOnFailure, randomName } from "@fnmesh/test-harness";
 import { startIngestStack, zipOf, type IngestStack, type RawResponse } from "./stack.ts";
 
 let stack: IngestStack;
 before(async () => { stack = await startIngestStack(); });
 after(async () => { await stack?.[Symbol.asyncDispose](); });
+// A top-level beforeEach gets each test's context ("after" tells it from a suite's).
+beforeEach((t) => { if ("after" in t) printLogsOnFailure(t, { "ingest and executor": stack }); });
 
 const fnName = (p: string) => randomName(p).replace(/_/g, "-");
 const API = "/2015-03-31/functions";

@@ -1,27 +1,34 @@
 /**
- * Ingest in this test process (so its memory is `process.memoryUsage()`), on a private nats-server
- * and PostgreSQL from the harness, with a real executor in a child process (services meet only on
- * NATS, so ingest's tests do not import the executor). Plus clients: the SDK, and a SigV4 signer for
- * raw `node:http` requests the SDK cannot produce.
+ * Ingest in this test process (so tests can read its memory and event loop), on a private
+ * nats-server and PostgreSQL from the harness, with a real executor as a child process
+ * (`services/executor/src/main.ts`, as `make dev` runs it: services meet only on NATS, so ingest's
+ * tests do not import the executor, and its CPU stays off this process). Plus clients: the SDK, and
+ * a SigV4 signer for raw `node:http` requests the SDK cannot produce.
+ *
+ * Ingest's and the executor's logs sit in a capped buffer: `printLogsOnFailure(t, { ingest: stack })`
+ * (from the harness) prints it when a test fails; FNMESH_TEST_DEBUG=1 streams it.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
 import { decodeJson, HealthReply, subjects } from "@fnmesh/protocol";
 import { createPool, migrate } from "@fnmesh/store";
 import { createLogger, startTelemetry } from "@fnmesh/telemetry";
-import { eventually, startNats, startPostgres, type NatsServer, type PostgresServer } from "@fnmesh/test-harness";
+import { eventually, startNats, startPostgres, type PostgresServer } from "@fnmesh/test-harness";
 import { zipSync, strToU8 } from "fflate";
 import { loadConfig } from "../src/config.ts";
 import { startIngest } from "../src/service.ts";
 
 export const CREDENTIALS = { accessKeyId: "AKIDINGESTTEST", secretAccessKey: "ingest-test-secret" };
-export const REGION = "us-east-1";
+const REGION = "us-east-1";
+const EXECUTOR_MAIN = fileURLToPath(new URL("../../executor/src/main.ts", import.meta.url));
+/** Log lines kept for failure messages. */
+const LOG_LINES = 400;
 
 export interface RawResponse { status: number; headers: IncomingHttpHeaders; body: string }
 
@@ -35,13 +42,25 @@ export interface RawRequest {
   timeoutMs?: number;
 }
 
+export interface SignOptions { contentSha?: boolean; date?: Date; region?: string }
+
+export interface IngestStackOptions {
+  /** Added to ingest's environment (what `loadConfig` reads), e.g. `{ FNMESH_DEPLOY_CONCURRENCY: "1" }`. */
+  env?: Record<string, string>;
+  /**
+   * Attempts of `stack.lambda`. Default 1: every answer reaches the test as it is. Tests that reuse
+   * keep-alive sockets across long pauses take retries (TOOLCHAIN.md: ingest closes idle sockets after 5 s).
+   */
+  maxAttempts?: number;
+}
+
 export interface IngestStack extends AsyncDisposable {
   endpoint: string;
   lambda: LambdaClient;
   postgres: PostgresServer;
   /** Sends a raw request; `sign` adds SigV4 (with x-amz-content-sha256 when `contentSha`). */
-  raw(req: RawRequest, sign?: { contentSha?: boolean; date?: Date; region?: string }): Promise<RawResponse>;
-  /** Server and executor logs, for failure messages. */
+  raw(req: RawRequest, sign?: SignOptions): Promise<RawResponse>;
+  /** The tail of ingest's and the executor's logs. */
   logs(): string;
 }
 
@@ -49,8 +68,13 @@ export function zipOf(files: Record<string, string>): Uint8Array {
   return zipSync(Object.fromEntries(Object.entries(files).map(([path, text]) => [path, strToU8(text)])));
 }
 
+/** An SDK client for the stack's endpoint and credentials; the caller destroys it. */
+export function lambdaClient(endpoint: string, maxAttempts: number): LambdaClient {
+  return new LambdaClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts });
+}
+
 /** Signs like the SDK (contentSha) or the AWS CLI v2 (no x-amz-content-sha256). */
-export async function signHeaders(endpoint: string, req: RawRequest, opts: { contentSha?: boolean; date?: Date; region?: string } = {}): Promise<Record<string, string>> {
+export async function signHeaders(endpoint: string, req: RawRequest, opts: SignOptions = {}): Promise<Record<string, string>> {
   const url = new URL(req.path, endpoint);
   const query: Record<string, string | string[]> = {};
   for (const [k, v] of url.searchParams) {
@@ -67,7 +91,7 @@ export async function signHeaders(endpoint: string, req: RawRequest, opts: { con
   return Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k, String(v)]));
 }
 
-export function rawRequest(endpoint: string, req: RawRequest, headers: Record<string, string>): Promise<RawResponse> {
+function rawRequest(endpoint: string, req: RawRequest, headers: Record<string, string>): Promise<RawResponse> {
   const url = new URL(endpoint);
   const body = typeof req.body === "string" ? Buffer.from(req.body) : req.body;
   const timeoutMs = req.timeoutMs ?? 30_000;
@@ -85,12 +109,13 @@ export function rawRequest(endpoint: string, req: RawRequest, headers: Record<st
   });
 }
 
-export async function startIngestStack(): Promise<IngestStack> {
+export async function startIngestStack(options: IngestStackOptions = {}): Promise<IngestStack> {
   const cleanups: (() => Promise<unknown>)[] = [];
+  const debug = process.env.FNMESH_TEST_DEBUG === "1";
   const logLines: string[] = [];
-  const keep = (line: string) => { logLines.push(line); if (logLines.length > 400) logLines.shift(); if (process.env.FNMESH_TEST_DEBUG === "1") process.stderr.write(line); };
+  const keep = (line: string) => { logLines.push(line); if (logLines.length > LOG_LINES) logLines.shift(); if (debug) process.stderr.write(line); };
   try {
-    const nats: NatsServer = await startNats();
+    const nats = await startNats();
     cleanups.push(() => nats.stop());
     const postgres = await startPostgres({ migrate: async (url) => { await migrate(url); } });
     cleanups.push(() => postgres.stop());
@@ -98,25 +123,21 @@ export async function startIngestStack(): Promise<IngestStack> {
     // The server may have been stopped by the test: dropping the database then has nothing to do.
     cleanups.push(() => db[Symbol.asyncDispose]().catch(() => undefined));
 
-    const executor = spawnExecutor(nats.url, keep);
+    const executor = spawnExecutor(nats.url, debug, keep);
     cleanups.push(() => executor.stop());
-    const observer = await connect({ servers: nats.url, name: "ingest-test-observer" });
-    cleanups.push(() => observer.close());
-    await eventually(async () => {
-      const msg = await observer.request(subjects.health("executor"), undefined, { timeout: 1_000 });
-      if (!decodeJson(HealthReply, msg.data, "health").ready) throw new Error("executor not ready");
-    }, { name: "executor answers ready", timeoutMs: 60_000 });
+    await executorReady(nats.url);
 
     const telemetry = startTelemetry({ service: "ingest-test", write: keep });
+    cleanups.push(() => telemetry.stop());
     const nc = await connect({ servers: nats.url, name: "ingest" });
     cleanups.push(() => nc.close());
     const pool = createPool(db.url, () => undefined);
     cleanups.push(() => pool.end());
     const ingest = await startIngest({ nc, pool, log: createLogger({ service: "ingest", write: keep }), tracer: telemetry.tracer,
       config: loadConfig({ NATS_URL: nats.url, DATABASE_URL: db.url, FNMESH_HTTP_PORT: "0", FNMESH_REGION: REGION,
-        FNMESH_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, FNMESH_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey }) });
+        FNMESH_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, FNMESH_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, ...options.env }) });
     cleanups.push(() => ingest.stop());
-    const lambda = new LambdaClient({ endpoint: ingest.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+    const lambda = lambdaClient(ingest.url, options.maxAttempts ?? 1);
     cleanups.push(async () => lambda.destroy());
     return {
       endpoint: ingest.url, lambda, postgres,
@@ -131,17 +152,29 @@ export async function startIngestStack(): Promise<IngestStack> {
     };
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    throw err;
+    throw new Error(`the ingest stack did not start: ${(err as Error).message}\n${logLines.join("")}`, { cause: err });
   }
 }
 
-function spawnExecutor(natsUrl: string, log: (line: string) => void): { stop(): Promise<void> } {
-  const main = resolve(import.meta.dirname, "../../executor/src/main.ts");
-  const child: ChildProcess = spawn(process.execPath, ["--no-node-snapshot", main], {
-    env: { ...process.env, NATS_URL: natsUrl, FNMESH_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "pipe"],
+/** Waits until the executor answers its health request as ready (the first invoke needs it). */
+async function executorReady(natsUrl: string): Promise<void> {
+  const observer = await connect({ servers: natsUrl, name: "ingest-test-observer" });
+  try {
+    await eventually(async () => {
+      const msg = await observer.request(subjects.health("executor"), undefined, { timeout: 1_000 });
+      if (!decodeJson(HealthReply, msg.data, "health").ready) throw new Error("executor not ready");
+    }, { name: "executor answers ready", timeoutMs: 60_000 });
+  } finally {
+    await observer.close();
+  }
+}
+
+function spawnExecutor(natsUrl: string, debug: boolean, log: (line: string) => void): { stop(): Promise<void> } {
+  const child = spawn(process.execPath, ["--no-node-snapshot", EXECUTOR_MAIN], {
+    env: { ...process.env, NATS_URL: natsUrl, FNMESH_LOG_LEVEL: debug ? "debug" : "warn" }, stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout?.on("data", (c: Buffer) => log(`[executor] ${c.toString()}`));
-  child.stderr?.on("data", (c: Buffer) => log(`[executor] ${c.toString()}`));
+  child.stdout.on("data", (c: Buffer) => log(`[executor] ${c.toString()}`));
+  child.stderr.on("data", (c: Buffer) => log(`[executor] ${c.toString()}`));
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   return {
     async stop() {
