@@ -15,16 +15,16 @@ export const DEFAULT_TIMEZONE = "UTC";
  * invalid expression or time zone. Nothing is trimmed: AWS refuses `" rate(10 minutes)"`.
  */
 export function parseScheduleExpression(expression: string, timezone: string = DEFAULT_TIMEZONE): Schedule {
-  validateTimezone(timezone);
   const m = /^(cron|rate|at)\((.*)\)$/s.exec(expression);
   if (!m || expression.length > 256) throw invalidExpression(expression, "expects cron(...), rate(...) or at(...), at most 256 characters");
   const [, kind, body = ""] = m;
-  switch (kind) {
-    case "cron":
-      return { kind: "cron", expression, timezone, fields: parseCron(expression, body) };
-    case "rate":
-      return { kind: "rate", expression, timezone, ...parseRate(expression, body) };
-    default:
-      return { kind: "at", expression, timezone, at: parseAt(expression, body) };
-  }
+  // The expression is checked first, so a request wrong in both is told about the expression.
+  const schedule: Schedule =
+    kind === "cron"
+      ? { kind: "cron", expression, timezone, fields: parseCron(expression, body) }
+      : kind === "rate"
+        ? { kind: "rate", expression, timezone, ...parseRate(expression, body) }
+        : { kind: "at", expression, timezone, at: parseAt(expression, body) };
+  validateTimezone(timezone);
+  return schedule;
 }
