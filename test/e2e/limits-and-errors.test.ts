@@ -5,8 +5,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CreateFunctionCommand, InvalidParameterValueException, InvalidRequestContentException, InvokeCommand,
-  ListFunctionsCommand, RequestTooLargeException,
+  CreateFunctionCommand, GetFunctionConfigurationCommand, InvalidParameterValueException, InvalidRequestContentException,
+  InvokeCommand, ListFunctionsCommand, RequestTooLargeException, UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
 import { randomName } from "@fnmesh/test-harness";
 import { startStack, CREDENTIALS, type Stack } from "./support/stack.ts";
@@ -42,14 +42,15 @@ describe("function failures", () => {
 
   test("an infinite loop ends with Lambda's timeout error, and the function then works again", async () => {
     const name = fnName("spin");
+    // Lambda's default 3 s: the invoke after the timeout must also finish within it, on a loaded machine too.
     await stack.lambda.send(new CreateFunctionCommand(createInput(name,
-      "export const handler = async (e) => { if (e.spin) { while (true) {} } return { ok: true }; };", { Timeout: 1 })));
+      "export const handler = async (e) => { if (e.spin) { while (true) {} } return { ok: true }; };", { Timeout: 3 })));
     const out = await stack.lambda.send(new InvokeCommand({ FunctionName: name, LogType: "Tail", Payload: new TextEncoder().encode('{"spin":true}') }));
     assert.equal(out.FunctionError, "Unhandled");
     const body = json(out.Payload);
     assert.equal(body.errorType, "Sandbox.Timedout");
-    assert.match(body.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Task timed out after 1\.00 seconds$/);
-    assert.match(Buffer.from(out.LogResult ?? "", "base64").toString(), /Task timed out after 1\.00 seconds/);
+    assert.match(body.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Task timed out after 3\.00 seconds$/);
+    assert.match(Buffer.from(out.LogResult ?? "", "base64").toString(), /Task timed out after 3\.00 seconds/);
     const again = await stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode("{}") }));
     assert.equal(again.FunctionError, undefined);
     assert.deepEqual(json(again.Payload), { ok: true });
@@ -66,6 +67,30 @@ describe("function failures", () => {
     const ok = await stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode("{}") }));
     assert.equal(ok.FunctionError, undefined);
     assert.deepEqual(json(ok.Payload), { ok: true });
+  });
+});
+
+describe("MemorySize is the isolate's heap limit", () => {
+  test("the same 192 MiB allocation is Runtime.OutOfMemory at MemorySize 128 and succeeds after UpdateFunctionConfiguration to 512", async () => {
+    const name = fnName("heap");
+    // 192 MiB kept live (1 MiB arrays of doubles): half again over 128 MB, well inside 512 MB. The long
+    // timeout keeps a slow machine from turning either outcome into a timeout.
+    await stack.lambda.send(new CreateFunctionCommand(createInput(name, `export const handler = async (e) => {
+  const chunks = [];
+  for (let i = 0; i < e.mib; i++) chunks.push(new Array(${1024 * 1024 / 8}).fill(i + 0.5));
+  return chunks.length;
+};`, { MemorySize: 128, Timeout: 120 })));
+    const payload = new TextEncoder().encode('{"mib":192}');
+    const small = await stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: payload }));
+    assert.equal(small.FunctionError, "Unhandled");
+    assert.equal(json(small.Payload).errorType, "Runtime.OutOfMemory");
+
+    const cfg = await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 512 }));
+    assert.equal(cfg.MemorySize, 512);
+    assert.equal((await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).MemorySize, 512);
+    const large = await stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: payload }));
+    assert.equal(large.FunctionError, undefined, new TextDecoder().decode(large.Payload));
+    assert.equal(json(large.Payload), 192);
   });
 });
 

@@ -1,37 +1,60 @@
 /**
  * A saturated executor answers TooManyRequestsException (429, retryable) through the SDK instead
- * of queueing without bound; the running invocation still completes.
+ * of queueing without bound; the running invocation still completes. The running invocation holds
+ * its slot until the test releases it (its fetch waits on a local server), so nothing depends on
+ * how fast this machine is.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { CreateFunctionCommand, InvokeCommand, TooManyRequestsException } from "@aws-sdk/client-lambda";
 import { eventually, randomName } from "@fnmesh/test-harness";
-import { decodeJson, LogEvent, subjects } from "@fnmesh/protocol";
 import { startStack, type Stack } from "./support/stack.ts";
 import { zipOf } from "./support/zip.ts";
 
+let gate: Server;
+const held: ServerResponse[] = [];
 let stack: Stack;
-before(async () => { stack = await startStack({ executorEnv: { FNMESH_EXECUTOR_CONCURRENCY: "1", FNMESH_EXECUTOR_QUEUE_DEPTH: "0" } }); });
-after(async () => { await stack?.[Symbol.asyncDispose](); });
+before(async () => {
+  gate = createServer((_req: IncomingMessage, res: ServerResponse) => { held.push(res); });
+  gate.listen(0, "127.0.0.1");
+  await once(gate, "listening");
+  const port = (gate.address() as AddressInfo).port;
+  stack = await startStack({ executorEnv: {
+    FNMESH_EXECUTOR_CONCURRENCY: "1", FNMESH_EXECUTOR_QUEUE_DEPTH: "0", FNMESH_EGRESS_ALLOW: `127.0.0.1:${port}`,
+  } });
+});
+after(async () => {
+  for (const res of held.splice(0)) res.end("late");
+  await stack?.[Symbol.asyncDispose]();
+  gate?.closeAllConnections();
+  gate?.close();
+});
 
-test("past the executor's concurrency and queue, Invoke is TooManyRequestsException", async () => {
-  const name = randomName("slow").replace(/_/g, "-");
-  await stack.lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs22.x", Role: "r", Handler: "index.handler",
-    Code: { ZipFile: zipOf({ "index.mjs": "export const handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms)); return e.ms; };" }) } }));
-  const payload = (ms: number) => new TextEncoder().encode(JSON.stringify({ ms }));
-  await stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: payload(1) })); // warm, so the next one holds the slot
-  // Wait until the slow invocation really holds the only slot: its START line is published.
-  let started = false;
-  const sub = stack.nc.subscribe(subjects.logs(name), { callback: (_e, m) => { if (decodeJson(LogEvent, m.data).line.startsWith("START")) started = true; } });
-  const slow = stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: payload(2000) }));
-  await eventually(() => started, { name: "slow invocation started", timeoutMs: 10_000 });
-  sub.unsubscribe();
-  await assert.rejects(stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: payload(1) })), (err: unknown) => {
+test("past the executor's concurrency (1) and queue (0), Invoke is TooManyRequestsException; the running one completes", async () => {
+  const port = (gate.address() as AddressInfo).port;
+  const name = randomName("held").replace(/_/g, "-");
+  await stack.lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs22.x", Role: "arn:aws:iam::000000000000:role/test",
+    Handler: "index.handler", Timeout: 120, Code: { ZipFile: zipOf({ "index.mjs":
+      `export const handler = async (e) => e.hold ? (await fetch("http://127.0.0.1:${port}/hold")).text() : "quick";` }) } }));
+  const payload = (hold: boolean) => new TextEncoder().encode(JSON.stringify({ hold }));
+
+  const running = stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: payload(true) }));
+  // The invocation holds the only slot once its request reaches the gate.
+  await eventually(() => held.length === 1, { name: "the held invocation is running", timeoutMs: 60_000 });
+  await assert.rejects(stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: payload(false) })), (err: unknown) => {
     assert.ok(err instanceof TooManyRequestsException, `got ${(err as Error).name}`);
     assert.equal(err.$metadata.httpStatusCode, 429);
     assert.equal(err.Reason, "ConcurrentInvocationLimitExceeded");
     return true;
   });
-  const done = await slow;
-  assert.equal(new TextDecoder().decode(done.Payload), "2000");
+  held.shift()?.end("released");
+  const done = await running;
+  assert.equal(done.FunctionError, undefined);
+  assert.equal(JSON.parse(new TextDecoder().decode(done.Payload)), "released");
+  // The slot is free again.
+  const after = await stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: payload(false) }));
+  assert.equal(JSON.parse(new TextDecoder().decode(after.Payload)), "quick");
 });
