@@ -106,9 +106,11 @@ async function startDev(t: TestContext, how: "make" | "script"): Promise<Dev> {
   const dataDir = await mkdtemp(join(tmpdir(), "fnmesh-make-dev-")); // 0700, like `mktemp -d`
   const [httpPort, natsPort, pgPort] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {};
-  // A user's shell: no servers to reuse, no fnmesh settings but the ones under test.
+  // A user's shell: no servers to reuse, no fnmesh settings but the ones under test, and nothing
+  // from the `make test` / `npm test` running this file (MAKELEVEL, MAKEFLAGS, npm_*).
+  const inherited = /^(FNMESH_|NATS_URL$|DATABASE_URL$|MAKE|MFLAGS$|npm_)/;
   for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith("FNMESH_") && key !== "NATS_URL" && key !== "DATABASE_URL") env[key] = value;
+    if (!inherited.test(key)) env[key] = value;
   }
   Object.assign(env, {
     FNMESH_DATA_DIR: dataDir,
@@ -155,7 +157,7 @@ async function startDev(t: TestContext, how: "make" | "script"): Promise<Dev> {
   const dev: Dev = { child, dataDir, output: () => output, exited, endpoint: "", tracked, track };
   await withOutput(dev, async () => {
     const seen = await eventually(
-      () => {
+      (): { endpoint: string } | { exited: true } => {
         const match = /\[dev\] fnmesh is ready: Lambda API on (http:\/\/\S+)/.exec(output);
         if (match?.[1] !== undefined) return { endpoint: match[1] };
         if (child.exitCode !== null || child.signalCode !== null) return { exited: true };
