@@ -6,12 +6,14 @@
  * Each test has its own stack whose executor does not consume Event invocations
  * (FNMESH_EXECUTOR_CONSUME_ASYNC=false), so whatever is on the stream after the 202 was put there
  * by ingest before it answered; a consuming executor is started only once the test has looked.
+ * That the 202 waits for JetStream's acknowledgement is shown the other way round too: with the
+ * stream gone, no acknowledgement comes and the caller gets an error, not a 202.
  * Runs are counted by the executor's REPORT lines on `fnmesh.logs.<fn>` and by the durable
  * consumer's delivery count, neither of which the function can write.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CreateFunctionCommand, InvokeCommand } from "@aws-sdk/client-lambda";
+import { CreateFunctionCommand, InvokeCommand, ServiceException } from "@aws-sdk/client-lambda";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { eventually, randomName } from "@fnmesh/test-harness";
 import { ASYNC_CONSUMER, ASYNC_STREAM, catalog, decodeFramed, subjects } from "@fnmesh/protocol";
@@ -112,4 +114,18 @@ test("Event: re-publishing the message with its request id is a JetStream duplic
   assert.equal(info.delivered.consumer_seq, 1, "delivered exactly once");
   assert.equal(info.num_pending, 0);
   assert.equal(logs.reports(requestId), 1);
+});
+
+test("Event: when JetStream cannot store the invocation, Invoke is a 503 ServiceException, never a 202", async () => {
+  await using stack = await startStack({ executorEnv: NOT_CONSUMING });
+  const name = await createLogging(stack);
+  // The 202 waits for JetStream's acknowledgement: with no stream to take the message, there is none.
+  const jsm = await jetstreamManager(stack.nc);
+  assert.equal(await jsm.streams.delete(ASYNC_STREAM), true);
+  await assert.rejects(stack.lambda.send(new InvokeCommand({ FunctionName: name, InvocationType: "Event",
+    Payload: new TextEncoder().encode('{"marker":"lost"}') })), (err: unknown) => {
+    assert.ok(err instanceof ServiceException, `got ${(err as Error).name}`);
+    assert.equal(err.$metadata.httpStatusCode, 503);
+    return true;
+  });
 });
