@@ -10,13 +10,14 @@
  * }});
  * ```
  */
-export { subjects, subjectToken, EXECUTOR_QUEUE, ASYNC_STREAM, ASYNC_CONSUMER, DLQ_STREAM, CODE_BUCKET, SERVICES, codeKeys } from "./subjects.ts";
+export { subjects, subjectToken, EXECUTOR_QUEUE, ASYNC_STREAM, ASYNC_CONSUMER, DLQ_STREAM, CODE_BUCKET, FUNCTIONS_BUCKET, SERVICES, codeKeys, functionViewKeys } from "./subjects.ts";
 export type { ServiceName } from "./subjects.ts";
 export { ErrorCode, Component, FnmeshError, fromWire, isFnmeshError, toFnmeshError } from "./errors.ts";
 export type { WireError, FnmeshErrorOptions } from "./errors.ts";
 export { Header, injectTraceContext, extractTraceContext } from "./headers.ts";
 export type { HeaderCarrier } from "./headers.ts";
 export { Runtime, RUNTIMES, FUNCTION_NAME_PATTERN, runtimeSupportsCallback, CodeRef, FunctionSpec } from "./schemas/function.ts";
+export { FunctionState, FunctionView } from "./schemas/function-view.ts";
 export { InvocationType, LogType, Limits, InvokeRequest, InvokeResult, FunctionError } from "./schemas/invocation.ts";
 export type { InvokeRequestInput } from "./schemas/invocation.ts";
 export { LogLevel, LogEvent } from "./schemas/log.ts";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { subjects, subjectToken } from "./subjects.ts";
+import { functionViewKeys, subjects, subjectToken } from "./subjects.ts";
 
 test("subject builders put the function name in one token", () => {
   assert.equal(subjects.invoke("my-fn_1"), "fnmesh.invoke.my-fn_1");
@@ -14,4 +14,12 @@ test("subject builders reject wildcards, dots, spaces and empty tokens", () => {
     assert.throws(() => subjects.invoke(bad), RangeError, `accepted ${JSON.stringify(bad)}`);
     assert.throws(() => subjectToken(bad), /invalid subject token/);
   }
+});
+
+test("function view keys: $LATEST is the bare name, and only single tokens parse back as names", () => {
+  assert.equal(functionViewKeys.latest("my-fn_1"), "my-fn_1");
+  assert.throws(() => functionViewKeys.latest("a.b"), RangeError);
+  assert.equal(functionViewKeys.parseLatest("my-fn_1"), "my-fn_1");
+  // Qualified keys (`<name>.<qualifier>`) are reserved for versions and aliases: not a $LATEST view.
+  assert.equal(functionViewKeys.parseLatest("my-fn.1"), undefined);
 });

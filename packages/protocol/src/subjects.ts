@@ -8,8 +8,13 @@
  *   ├── dlq.<reason>          JetStream       messages fnmesh could not process, with the reason (stream FNMESH_DLQ)
  *   └── health.<service>      request/reply   readiness of each service instance (all reply)
  *
+ * KV bucket FUNCTIONS_BUCKET (`$KV.fnmesh-functions.<key>`): one FunctionView per function, written
+ * only by the registry's owner (ingest), watched by every resolver. Keys: `functionViewKeys`.
+ *
  * Function names follow Lambda's rule ([A-Za-z0-9_-], 1–64), so they are always one safe token.
  */
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
 
 /** Queue group shared by all executors for sync invocations. contract: never rename */
 export const EXECUTOR_QUEUE = "fnmesh-executor";
@@ -22,6 +27,23 @@ export const ASYNC_CONSUMER = "fnmesh-async-executor";
 /** JetStream object store bucket with function bundles, keyed by bundle sha256. contract: never rename */
 export const CODE_BUCKET = "fnmesh-code";
 
+/**
+ * JetStream KV bucket holding what an invocation needs of each function (FunctionView), so no
+ * invocation reads PostgreSQL. PostgreSQL stays the source of truth. contract: never rename
+ */
+export const FUNCTIONS_BUCKET = "fnmesh-functions";
+
+/**
+ * Keys inside FUNCTIONS_BUCKET. `$LATEST` is the bare function name (KV keys cannot hold `$`); a
+ * later version or alias will be `<name>.<qualifier>`, so a name is always exactly one token.
+ * contract: never rename
+ */
+export const functionViewKeys = {
+  latest: (fn: string) => subjectToken(fn, "function name"),
+  /** The function name of a `$LATEST` key, or undefined for any other key. */
+  parseLatest: (key: string): string | undefined => (TOKEN.test(key) ? key : undefined),
+} as const;
+
 /** Keys inside CODE_BUCKET: deployment zips and runnable bundles, both by hex sha256. contract: never rename */
 export const codeKeys = {
   zip: (sha256Hex: string) => `zip/${sha256Hex}`,
@@ -30,8 +52,6 @@ export const codeKeys = {
 
 export const SERVICES = ["ingest", "executor", "scheduler", "trigger"] as const;
 export type ServiceName = (typeof SERVICES)[number];
-
-const TOKEN = /^[A-Za-z0-9_-]+$/;
 
 /** Rejects anything that is not one plain subject token (no `.`, `*`, `>`, spaces or empties). */
 export function subjectToken(value: string, what = "subject token"): string {
