@@ -34,6 +34,8 @@ export { startPostgres } from "./postgres.ts";
 export { randomName } from "./random-name.ts";
 export type {
   Migrate,
+  NatsCluster,
+  NatsClusterNode,
   NatsOptions,
   NatsServer,
   PostgresOptions,

@@ -99,14 +99,14 @@ function natsConfig(options: { jetstream: boolean; dir: string; port: number | u
   return lines.join("\n") + "\n";
 }
 
-interface Ports {
+export interface Ports {
   url: string;
   monitorUrl: string;
 }
 
-async function waitForPortsFile(dir: string, server: ServerProcess, logs: LogBuffer): Promise<Ports> {
+export async function waitForPortsFile(dir: string, server: ServerProcess, logs: LogBuffer, timeoutMs = STARTUP_TIMEOUT_MS): Promise<Ports> {
   const path = join(dir, `nats-server_${server.pid}.ports`);
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     await failIfExited(server, logs);
     try {
@@ -118,13 +118,13 @@ async function waitForPortsFile(dir: string, server: ServerProcess, logs: LogBuf
     } catch {
       // Not there yet.
     }
-    if (Date.now() > deadline) throw startupError(`no ports file ${path} after ${STARTUP_TIMEOUT_MS} ms`, logs);
+    if (Date.now() > deadline) throw startupError(`no ports file ${path} after ${timeoutMs} ms`, logs);
     await sleep(20);
   }
 }
 
-async function waitForHealthz(monitorUrl: string, server: ServerProcess, logs: LogBuffer): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+export async function waitForHealthz(monitorUrl: string, server: ServerProcess, logs: LogBuffer, timeoutMs = STARTUP_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let last = "";
   for (;;) {
     await failIfExited(server, logs);
@@ -136,7 +136,7 @@ async function waitForHealthz(monitorUrl: string, server: ServerProcess, logs: L
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
     }
-    if (Date.now() > deadline) throw startupError(`/healthz not ready after ${STARTUP_TIMEOUT_MS} ms (${last})`, logs);
+    if (Date.now() > deadline) throw startupError(`/healthz not ready after ${timeoutMs} ms (${last})`, logs);
     await sleep(20);
   }
 }

@@ -11,6 +11,12 @@ export interface NatsOptions {
   port?: number;
   /** Stream the server's log to stderr (as FNMESH_TEST_DEBUG=1 does). */
   debug?: boolean;
+  /**
+   * Start this many nodes (2..9) routed as one cluster, JetStream clustered: see `NatsCluster`.
+   * Always local binaries in a private temp dir (FNMESH_TEST_NATS_URL and FNMESH_TEST_CONTAINERS do
+   * not apply: tests stop and restart single nodes); not combinable with `dir` or `port`.
+   */
+  cluster?: number;
 }
 
 /** A running NATS server (or a reused one, see FNMESH_TEST_NATS_URL). */
@@ -27,6 +33,42 @@ export interface NatsServer extends AsyncDisposable {
   /** Stops the server and removes its temp dir; idempotent; a no-op for a reused server. */
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * A local NATS cluster. As a `NatsServer`, `url` lists every node (`nats://…,nats://…`: clients given
+ * all of them reconnect to another node when one stops), `port` and `monitorUrl` are the first
+ * node's, `logs()` has every node's, and `stop()` stops them all and removes the temp dir.
+ * Resolves started once every node's /healthz is 200 and, with JetStream, all nodes agree on a
+ * meta leader that sees every peer current.
+ */
+export interface NatsCluster extends NatsServer {
+  readonly monitorUrl: string;
+  readonly dir: string;
+  readonly nodes: readonly NatsClusterNode[];
+}
+
+/** One node of a `NatsCluster`, for failure tests. */
+export interface NatsClusterNode {
+  /** Its `server_name` (`n1`, `n2`, …), as JetStream names stream and meta leaders. */
+  readonly name: string;
+  /** `nats://127.0.0.1:<port>`; the port stays the same across restarts. */
+  readonly url: string;
+  readonly port: number;
+  /** Monitoring base URL; changes on restart. */
+  readonly monitorUrl: string;
+  /** Its config, ports file and JetStream store (`<dir>/js/jetstream`), kept across restarts. */
+  readonly dir: string;
+  running(): boolean;
+  /** This node's log tail, across restarts. */
+  logs(): string;
+  /** SIGTERM (a clean shutdown), waits for the exit; keeps its store. No-op when stopped. */
+  stop(): Promise<void>;
+  /**
+   * Starts it again on the same client and route ports and the same store; resolves once its
+   * /healthz is 200 and the running nodes agree on a meta leader again. No-op when running.
+   */
+  start(): Promise<void>;
 }
 
 /** Applies the schema to an empty database, e.g. `(url) => migrate({ connectionString: url })`. */
