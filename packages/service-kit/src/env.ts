@@ -72,11 +72,19 @@ export class EnvReader {
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
+/** Copies JetStream keeps of fnmesh's streams: 1 on a single server, 3 on a 3-node (or larger) cluster. */
+const JS_REPLICAS = ["1", "3"] as const;
+
 /** Settings every service reads the same way. */
 export interface CommonConfig {
   natsUrl: string;
   logLevel: (typeof LOG_LEVELS)[number];
   otlpEndpoint?: string;
+  /**
+   * FNMESH_JS_REPLICAS: replicas of the async, dead-letter and code streams. Every service that
+   * creates them must agree, so it is common; 3 needs a JetStream cluster of at least 3 nodes.
+   */
+  jsReplicas: 1 | 3;
 }
 
 /** What a service's `startTelemetry` gets from its common settings. */
@@ -89,6 +97,7 @@ export function readCommonConfig(r: EnvReader): CommonConfig {
   return {
     natsUrl: r.url("NATS_URL", "nats://127.0.0.1:4222", ["nats:", "tls:"]),
     logLevel: r.oneOf("FNMESH_LOG_LEVEL", "info", LOG_LEVELS),
+    jsReplicas: r.oneOf("FNMESH_JS_REPLICAS", "1", JS_REPLICAS) === "3" ? 3 : 1,
     ...(otlpEndpoint ? { otlpEndpoint } : {}),
   };
 }

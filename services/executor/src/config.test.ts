@@ -8,9 +8,9 @@ import { test } from "node:test";
 import { ConfigError } from "@fnmesh/service-kit";
 import { loadConfig, type ExecutorConfig } from "./config.ts";
 
-/** The executor's own settings, without the common ones (NATS_URL, log level, OTLP). */
-function executorPart(config: ExecutorConfig): Omit<ExecutorConfig, "natsUrl" | "logLevel" | "otlpEndpoint"> {
-  const { natsUrl: _n, logLevel: _l, otlpEndpoint: _o, ...rest } = config;
+/** The executor's own settings, without the common ones (NATS_URL, log level, OTLP, JetStream replicas). */
+function executorPart(config: ExecutorConfig): Omit<ExecutorConfig, "natsUrl" | "logLevel" | "otlpEndpoint" | "jsReplicas"> {
+  const { natsUrl: _n, logLevel: _l, otlpEndpoint: _o, jsReplicas: _r, ...rest } = config;
   return rest;
 }
 

@@ -24,8 +24,8 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
       maxResponseBytes: config.egress.maxResponseBytes, maxPending: config.egress.maxPending },
     hostWork: config.hostWork,
   });
-  const jsm = await ensureAsyncStream(nc);
-  const code = createCodeCache(await openCodeStore(nc), config.codeCacheMb * 1024 * 1024);
+  const jsm = await ensureAsyncStream(nc, { replicas: config.jsReplicas });
+  const code = createCodeCache(await openCodeStore(nc, { replicas: config.jsReplicas }), config.codeCacheMb * 1024 * 1024);
   const limiter = createConcurrencyLimiter(config.concurrency, config.queueDepth);
   const runner = { runtime, code, nc, executorId: config.executorId, log: log2 };
   const health = serveHealth(nc, "executor");

@@ -24,8 +24,8 @@ export interface Ingest { url: string; stop(): Promise<void> }
 
 export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const { nc, pool, config, log } = deps;
-  await ensureAsyncStream(nc);
-  const codeStore = await openCodeStore(nc);
+  await ensureAsyncStream(nc, { replicas: config.jsReplicas });
+  const codeStore = await openCodeStore(nc, { replicas: config.jsReplicas });
   const health = serveHealth(nc, "ingest");
   let ready = false;
   const inFlight = createInFlight();

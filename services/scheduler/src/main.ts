@@ -7,7 +7,7 @@ try {
   const config = loadConfig(process.env);
   const telemetry = startTelemetry(telemetryOptions("scheduler", config));
   const nc = await connectNats({ url: config.natsUrl, name: "fnmesh-scheduler" }, telemetry.log);
-  const service = await startScheduler({ nc, log: telemetry.log });
+  const service = await startScheduler({ nc, config, log: telemetry.log });
   onShutdown(async () => {
     await service.stop();
     await nc.drain();

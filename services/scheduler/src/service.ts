@@ -5,12 +5,13 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ensureAsyncStream, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
+import type { SchedulerConfig } from "./config.ts";
 
-export interface SchedulerDeps { nc: NatsConnection; log: Logger }
+export interface SchedulerDeps { nc: NatsConnection; config: SchedulerConfig; log: Logger }
 
 export async function startScheduler(deps: SchedulerDeps): Promise<{ stop(): Promise<void> }> {
   // The async stream is the scheduler's future work queue; make sure it exists from the start.
-  await ensureAsyncStream(deps.nc);
+  await ensureAsyncStream(deps.nc, { replicas: deps.config.jsReplicas });
   const health = serveHealth(deps.nc, "scheduler");
   health.setReady(true);
   deps.log.info("scheduler ready");

@@ -11,6 +11,7 @@ import { loadConfig as loadIngestConfig } from "../../../services/ingest/src/con
 import { startIngest } from "../../../services/ingest/src/service.ts";
 import { loadConfig as loadExecutorConfig } from "../../../services/executor/src/config.ts";
 import { startExecutor } from "../../../services/executor/src/service.ts";
+import { loadConfig as loadSchedulerConfig } from "../../../services/scheduler/src/config.ts";
 import { startScheduler } from "../../../services/scheduler/src/service.ts";
 import { startTrigger } from "../../../services/trigger/src/service.ts";
 
@@ -21,6 +22,10 @@ export interface StackOptions {
   executorEnv?: Record<string, string>;
   /** Variables for ingest only (e.g. FNMESH_REGION, FNMESH_ACCOUNT_ID, FNMESH_DEFAULT_ROLE). */
   ingestEnv?: Record<string, string>;
+  /** Variables for every service (e.g. FNMESH_JS_REPLICAS); the per-service ones above win. */
+  env?: Record<string, string>;
+  /** Run on this NATS server or cluster (the caller stops it) instead of starting one. */
+  nats?: NatsServer;
 }
 
 /** One more executor on the stack's servers; stopping it leaves the rest of the stack running. */
@@ -43,8 +48,8 @@ export interface Stack extends AsyncDisposable {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cleanups: (() => Promise<unknown>)[] = [];
-  const nats: NatsServer = await startNats();
-  cleanups.push(() => nats.stop());
+  const nats: NatsServer = options.nats ?? await startNats();
+  if (options.nats === undefined) cleanups.push(() => nats.stop());
   const postgres: PostgresServer = await startPostgres({ migrate: async (url) => { await migrate(url); } });
   cleanups.push(() => postgres.stop());
   const db = await postgres.testDatabase();
@@ -56,15 +61,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const base = {
     NATS_URL: nats.url, DATABASE_URL: db.url, FNMESH_HTTP_PORT: "0",
     FNMESH_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, FNMESH_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    ...options.env,
   };
+  // As connectNats does: every server of a cluster URL, and reconnecting for as long as it takes.
+  const servers = nats.url.split(",");
   const conns: NatsConnection[] = [];
-  const conn = async (name: string) => { const c = await connect({ servers: nats.url, name }); conns.push(c); return c; };
+  const conn = async (name: string) => { const c = await connect({ servers, name, maxReconnectAttempts: -1 }); conns.push(c); return c; };
 
   const extras = new Set<ExtraExecutor>();
   let executorCount = 0;
   const launchExecutor = async (env: Record<string, string>) => {
     const id = `e2e-executor-${++executorCount}`;
-    const nc = await connect({ servers: nats.url, name: id });
+    const nc = await connect({ servers, name: id, maxReconnectAttempts: -1 });
     const executor = await startExecutor({ nc, config: loadExecutorConfig({ ...base, FNMESH_EXECUTOR_ID: id, ...env }),
       log: createLogger({ service: "executor", write: quiet }), tracer: telemetry.tracer });
     let stopping: Promise<void> | undefined;
@@ -74,7 +82,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   const executor = await launchExecutor(options.executorEnv ?? {});
-  const scheduler = await startScheduler({ nc: await conn("scheduler"), log: createLogger({ service: "scheduler", write: quiet }) });
+  const scheduler = await startScheduler({ nc: await conn("scheduler"), config: loadSchedulerConfig(base),
+    log: createLogger({ service: "scheduler", write: quiet }) });
   const trigger = await startTrigger({ nc: await conn("trigger"), log: createLogger({ service: "trigger", write: quiet }) });
   const pool = createPool(db.url, () => undefined);
   const ingestConfig = loadIngestConfig({ ...base, ...options.ingestEnv });
