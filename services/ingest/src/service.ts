@@ -7,6 +7,7 @@ import { jetstream } from "@nats-io/jetstream";
 import type { Tracer } from "@opentelemetry/api";
 import type pg from "pg";
 import { createFunctionStore } from "@fnmesh/store";
+import { openFunctionBucket, startFunctionResolver } from "@fnmesh/registry-view";
 import { ensureAsyncStream, openCodeStore, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
 import { createApp } from "./app.ts";
@@ -14,10 +15,13 @@ import { answerClientError, requestErrorResponse } from "./client-error.ts";
 import { createCodeArtifacts } from "./code-artifacts.ts";
 import { createDeployPool } from "./deploy/deploy-pool.ts";
 import { createInFlight } from "./in-flight.ts";
+import { createViewPublisher } from "./registry/view-publisher.ts";
 import type { IngestConfig } from "./config.ts";
 
 /** How long shutdown waits for in-flight requests. */
 const SHUTDOWN_GRACE_MS = 30_000;
+/** How long start waits for the function views to load before giving up. */
+const VIEWS_LOAD_TIMEOUT_MS = 30_000;
 
 export interface IngestDeps { nc: NatsConnection; pool: pg.Pool; config: IngestConfig; log: Logger; tracer: Tracer }
 export interface Ingest { url: string; stop(): Promise<void> }
@@ -26,6 +30,15 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const { nc, pool, config, log } = deps;
   await ensureAsyncStream(nc, { replicas: config.jsReplicas });
   const codeStore = await openCodeStore(nc, { replicas: config.jsReplicas });
+  // Invocations resolve functions from this watch of FUNCTIONS_BUCKET, never from PostgreSQL.
+  const kv = await openFunctionBucket(nc, { replicas: config.jsReplicas });
+  const resolver = startFunctionResolver({ kv, nc, log: log.child({ component: "function-views" }) });
+  await loaded(resolver.ready, () => resolver.stop());
+  const account = { region: config.region, accountId: config.accountId };
+  const functions = createFunctionStore(pool);
+  // Ingest owns the registry: it alone writes the bucket, after each PostgreSQL write and in reconciliations.
+  const views = createViewPublisher({ kv, functions, resolver, account, log: log.child({ component: "function-views" }) });
+  views.start();
   const health = serveHealth(nc, "ingest");
   let ready = false;
   const inFlight = createInFlight();
@@ -37,8 +50,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     credentials: config.credentials,
     isReady: () => ready,
     resources: {
-      functions: createFunctionStore(pool), artifacts: createCodeArtifacts(codeStore, deployPool), nc, js: jetstream(nc),
-      account: { region: config.region, accountId: config.accountId }, log, tracer: deps.tracer, defaultRole: config.defaultRole,
+      functions, resolver, views, artifacts: createCodeArtifacts(codeStore, deployPool), nc, js: jetstream(nc),
+      account, log, tracer: deps.tracer, defaultRole: config.defaultRole,
       codeLinkSecret: config.credentials.secretAccessKey,
     },
   });
@@ -48,10 +61,18 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   // Long sync invokes (up to 900 s) must not be cut by Node's default request timeout.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    await views.stop();
+    await resolver.stop();
+    await deployPool.stop();
+    health.stop();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
   ready = true;
@@ -68,7 +89,24 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       server.closeAllConnections();
       await closed;
       await deployPool.stop();
+      await views.stop();
+      await resolver.stop();
       health.stop();
     },
   };
+}
+
+async function loaded(ready: Promise<void>, abandon: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`function views did not load from NATS KV within ${VIEWS_LOAD_TIMEOUT_MS / 1000} s`)), VIEWS_LOAD_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([ready, timeout]);
+  } catch (err) {
+    await abandon();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }

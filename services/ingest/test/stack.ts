@@ -54,10 +54,20 @@ export interface IngestStackOptions {
   maxAttempts?: number;
 }
 
+/** Another ingest on the stack's NATS and database (a second replica, or the same one restarted). */
+export interface ExtraIngest extends AsyncDisposable {
+  endpoint: string;
+  lambda: LambdaClient;
+  stop(): Promise<void>;
+}
+
 export interface IngestStack extends AsyncDisposable {
   endpoint: string;
   lambda: LambdaClient;
   postgres: PostgresServer;
+  natsUrl: string;
+  /** Starts one more ingest in this process on the same NATS and database; stopped with the stack at the latest. */
+  startAnotherIngest(options?: { env?: Record<string, string> }): Promise<ExtraIngest>;
   /** Sends a raw request; `sign` adds SigV4 (with x-amz-content-sha256 when `contentSha`). */
   raw(req: RawRequest, sign?: SignOptions): Promise<RawResponse>;
   /** The tail of ingest's and the executor's logs. */
@@ -129,18 +139,38 @@ export async function startIngestStack(options: IngestStackOptions = {}): Promis
 
     const telemetry = startTelemetry({ service: "ingest-test", write: keep });
     cleanups.push(() => telemetry.stop());
-    const nc = await connect({ servers: nats.url, name: "ingest" });
-    cleanups.push(() => nc.close());
-    const pool = createPool(db.url, () => undefined);
-    cleanups.push(() => pool.end());
-    const ingest = await startIngest({ nc, pool, log: createLogger({ service: "ingest", write: keep }), tracer: telemetry.tracer,
-      config: loadConfig({ NATS_URL: nats.url, DATABASE_URL: db.url, FNMESH_HTTP_PORT: "0", FNMESH_REGION: REGION,
-        FNMESH_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, FNMESH_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, ...options.env }) });
-    cleanups.push(() => ingest.stop());
-    const lambda = lambdaClient(ingest.url, options.maxAttempts ?? 1);
-    cleanups.push(async () => lambda.destroy());
+    /** One ingest with its own NATS connection and pool, as a separate process would have. */
+    const launch = async (service: string, env: Record<string, string> | undefined): Promise<ExtraIngest> => {
+      const own: (() => Promise<unknown>)[] = [];
+      const stopOwn = async () => { for (const cleanup of own.splice(0).reverse()) await cleanup(); };
+      try {
+        const nc = await connect({ servers: nats.url, name: service });
+        own.push(() => nc.close());
+        const pool = createPool(db.url, () => undefined);
+        own.push(() => pool.end());
+        const ingest = await startIngest({ nc, pool, log: createLogger({ service, write: keep }), tracer: telemetry.tracer,
+          config: loadConfig({ NATS_URL: nats.url, DATABASE_URL: db.url, FNMESH_HTTP_PORT: "0", FNMESH_REGION: REGION,
+            FNMESH_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, FNMESH_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, ...env }) });
+        own.push(() => ingest.stop());
+        const lambda = lambdaClient(ingest.url, options.maxAttempts ?? 1);
+        own.push(async () => lambda.destroy());
+        return { endpoint: ingest.url, lambda, stop: stopOwn, [Symbol.asyncDispose]: stopOwn };
+      } catch (err) {
+        await stopOwn().catch(() => undefined);
+        throw err;
+      }
+    };
+    const main = await launch("ingest", options.env);
+    cleanups.push(() => main.stop());
+    const ingest = { url: main.endpoint };
+    const lambda = main.lambda;
     return {
-      endpoint: ingest.url, lambda, postgres,
+      endpoint: ingest.url, lambda, postgres, natsUrl: nats.url,
+      async startAnotherIngest(extra = {}) {
+        const another = await launch("ingest-2", { ...options.env, ...extra.env });
+        cleanups.push(() => another.stop());
+        return another;
+      },
       async raw(req, sign) {
         const headers = sign ? await signHeaders(ingest.url, req, sign) : { ...req.headers };
         return rawRequest(ingest.url, req, headers);

@@ -16,15 +16,18 @@ import {
 
 export const API = "/2015-03-31/functions";
 
-/** Resolves the path's function ref; only $LATEST exists until versions land. */
+/** Lambda's ResourceNotFoundException for a path's function ref. */
+export function functionNotFound(res: IngestResources, name: string, qualifier: string | undefined): FnmeshError {
+  return new FnmeshError(ErrorCode.NotFound, Component.Ingest,
+    `Function not found: ${functionArn(res.account.region, res.account.accountId, name, qualifier)}`);
+}
+
+/** Resolves the path's function ref in the registry; only $LATEST exists until versions land. */
 export async function loadFunction(res: IngestResources, rawName: string, queryQualifier?: string) {
   const ref = parseFunctionRef(rawName);
   const qualifier = queryQualifier ?? ref.qualifier;
   const fn = qualifier === undefined || qualifier === "$LATEST" ? await res.functions.get(ref.name) : undefined;
-  if (!fn) {
-    throw new FnmeshError(ErrorCode.NotFound, Component.Ingest,
-      `Function not found: ${functionArn(res.account.region, res.account.accountId, ref.name, qualifier)}`);
-  }
+  if (!fn) throw functionNotFound(res, ref.name, qualifier);
   return fn;
 }
 
@@ -52,6 +55,7 @@ export function registerFunctionRoutes(app: Hono<IngestEnv>, res: IngestResource
       name, description: body.Description ?? "", runtime, handler, role: body.Role ?? res.defaultRole,
       memoryMb, timeoutSec, env, ...code,
     });
+    await res.views.sync(fn.name);
     return c.json(functionConfiguration(fn, res.account), 201);
   });
 
@@ -102,6 +106,7 @@ export function registerFunctionRoutes(app: Hono<IngestEnv>, res: IngestResource
     const code = await res.artifacts.fromZip(zip, fn.handler);
     if (body.DryRun) return c.json(functionConfiguration({ ...fn, ...code }, res.account));
     const updated = await res.functions.updateCode(fn.name, code, body.RevisionId);
+    await res.views.sync(fn.name);
     return c.json(functionConfiguration(updated, res.account));
   });
 
@@ -124,6 +129,7 @@ export function registerFunctionRoutes(app: Hono<IngestEnv>, res: IngestResource
       ...(handler !== undefined && handler !== fn.handler ? { codeRef: await res.artifacts.rebundle(fn.zipKey, handler) } : {}),
     };
     const updated = await res.functions.updateConfig(fn.name, update, body.RevisionId);
+    await res.views.sync(fn.name);
     return c.json(functionConfiguration(updated, res.account));
   });
 
@@ -132,6 +138,7 @@ export function registerFunctionRoutes(app: Hono<IngestEnv>, res: IngestResource
     const fn = await loadFunction(res, c.req.param("name"), c.req.query("Qualifier"));
     c.set("functionName", fn.name);
     await res.functions.delete(fn.name);
+    await res.views.sync(fn.name);
     return c.body(null, 204);
   });
 }

@@ -7,25 +7,28 @@ import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import {
   Component, ErrorCode, FnmeshError, fromWire, InvocationType, Limits, LogType,
-  type FunctionSpec, type InvokeRequestInput, type WireError,
+  type FunctionView, type InvokeRequestInput, type WireError,
 } from "@fnmesh/protocol";
-import type { FunctionRecord } from "@fnmesh/store";
 import type { IngestEnv, IngestResources } from "../context.ts";
 import { invokeAsync, invokeSync } from "../dispatch.ts";
 import { invalidParameter, LambdaApiError } from "./errors.ts";
-import { functionArn } from "./function-name.ts";
-import { API, loadFunction } from "./function-routes.ts";
+import { parseFunctionRef } from "./function-name.ts";
+import { API, functionNotFound } from "./function-routes.ts";
 
 const INVOCATION_TYPES = ["RequestResponse", "Event", "DryRun"] as const;
 const MAX_CLIENT_CONTEXT_BYTES = 3583;
 const isInvocationType = (v: string): v is (typeof INVOCATION_TYPES)[number] => (INVOCATION_TYPES as readonly string[]).includes(v);
 
-export function toFunctionSpec(fn: FunctionRecord, res: IngestResources): FunctionSpec {
-  return {
-    name: fn.name, arn: functionArn(res.account.region, res.account.accountId, fn.name), version: "$LATEST",
-    revisionId: fn.revisionId, runtime: fn.runtime, handler: fn.handler, memoryMb: fn.memoryMb,
-    timeoutSec: fn.timeoutSec, env: fn.env, codeSha256: fn.codeSha256, code: fn.codeRef,
-  };
+/**
+ * The function to run, from the resolver's memory: the invoke path never reads PostgreSQL. Only
+ * $LATEST exists until versions land.
+ */
+function resolveFunction(res: IngestResources, rawName: string, queryQualifier?: string): FunctionView {
+  const ref = parseFunctionRef(rawName);
+  const qualifier = queryQualifier ?? ref.qualifier;
+  const view = qualifier === undefined || qualifier === "$LATEST" ? res.resolver.resolve(ref.name) : undefined;
+  if (!view) throw functionNotFound(res, ref.name, qualifier);
+  return view;
 }
 
 function eventPayload(body: Uint8Array): Uint8Array {
@@ -54,7 +57,7 @@ export function registerInvokeRoute(app: Hono<IngestEnv>, res: IngestResources):
       throw invalidParameter(`Client context must be at most ${MAX_CLIENT_CONTEXT_BYTES} bytes`);
     }
 
-    const fn = await loadFunction(res, c.req.param("name"), c.req.query("Qualifier"));
+    const fn = resolveFunction(res, c.req.param("name"), c.req.query("Qualifier"));
     c.set("functionName", fn.name);
     const body = c.get("body");
     if (typeHeader === InvocationType.Event && body.length > Limits.asyncPayloadBytes) {
@@ -67,7 +70,7 @@ export function registerInvokeRoute(app: Hono<IngestEnv>, res: IngestResources):
     const requestId = randomUUID();
     c.header("x-amzn-RequestId", requestId);
     const request: InvokeRequestInput = {
-      v: 1, requestId, invocationType: typeHeader, logType, function: toFunctionSpec(fn, res),
+      v: 1, requestId, invocationType: typeHeader, logType, function: fn.spec,
       attempt: 1, acceptedAt: Date.now(), ...(clientContext ? { clientContext } : {}),
     };
 
