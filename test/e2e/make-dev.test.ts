@@ -2,8 +2,9 @@
  * `make dev` as a user runs it: from a private `mktemp -d` data dir (as root, PostgreSQL then runs
  * as the postgres user) on free ports, it prints its endpoint, /healthz reports every service
  * ready, the README's signed CreateFunction + Invoke answers, and however it is stopped (Ctrl-C,
- * SIGTERM, its parent or itself killed) no process it started is left. Processes are tracked from
- * /proc (the tree under what we spawned, by pid and start time) and from the servers' pid files.
+ * SIGTERM, its parent or itself killed) no process it started is left. With FNMESH_DEV_EXECUTORS=2
+ * two executors run, and one killed with SIGKILL is restarted by the runner. Processes are tracked
+ * from /proc (the tree under what we spawned, by pid and start time) and from the servers' pid files.
  *
  * `make -o setup dev` skips only the setup target, which `make test` has just run: re-running it
  * from inside a test could reinstall node_modules under the other tests' feet.
@@ -102,7 +103,7 @@ interface Dev {
  * that its exit status is ours to see) in its own process group, as a terminal runs a foreground
  * job, and waits until it says it is ready.
  */
-async function startDev(t: TestContext, how: "make" | "script"): Promise<Dev> {
+async function startDev(t: TestContext, how: "make" | "script", extraEnv: Record<string, string> = {}): Promise<Dev> {
   const dataDir = await mkdtemp(join(tmpdir(), "fnmesh-make-dev-")); // 0700, like `mktemp -d`
   const [httpPort, natsPort, pgPort] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {};
@@ -117,6 +118,7 @@ async function startDev(t: TestContext, how: "make" | "script"): Promise<Dev> {
     FNMESH_HTTP_PORT: String(httpPort),
     FNMESH_NATS_PORT: String(natsPort),
     FNMESH_PG_PORT: String(pgPort),
+    ...extraEnv,
   });
   let command: string;
   let args: string[];
@@ -322,4 +324,85 @@ test("make dev leaves nothing when its runner itself is killed with SIGKILL", as
     await assertNothingLeft(dev);
     await dev.exited;
   });
+});
+
+/** A process's FNMESH_EXECUTOR_ID, from /proc/<pid>/environ. */
+function executorId(pid: number): string | undefined {
+  const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+  return environ.find((entry) => entry.startsWith("FNMESH_EXECUTOR_ID="))?.slice("FNMESH_EXECUTOR_ID=".length);
+}
+
+/** The running executor processes under make dev (the node process, not the setpriv that exec'd it). */
+function runningExecutors(dev: Dev): Proc[] {
+  dev.track();
+  return [...dev.tracked.values()].filter((proc) => isRunning(proc) && /services\/executor\/src\/main\.ts/.test(proc.cmd));
+}
+
+test("make dev with FNMESH_DEV_EXECUTORS=2 runs two executors; one killed with SIGKILL is restarted with a [dev] line and Invoke answers; SIGTERM then leaves nothing", async (t) => {
+  const dev = await startDev(t, "script", { FNMESH_DEV_EXECUTORS: "2" });
+  await withOutput(dev, async () => {
+    await checkRunning(dev);
+    const executors = runningExecutors(dev);
+    assert.equal(executors.length, 2, executors.map((proc) => proc.cmd).join("\n"));
+    assert.deepEqual(executors.map((proc) => executorId(proc.pid)).sort(), ["executor-1", "executor-2"]);
+
+    const [victim] = executors;
+    assert.ok(victim !== undefined);
+    const name = executorId(victim.pid);
+    process.kill(victim.pid, "SIGKILL");
+    const restarted = await eventually(
+      () => {
+        const died = new RegExp(`\\[dev\\] ${name} \\(pid ${victim.pid}\\) died \\(SIGKILL\\); restarting in [\\d.]+ s\\n`).exec(dev.output());
+        assert.ok(died, "a [dev] line says the executor died by SIGKILL");
+        const line = new RegExp(`\\[dev\\] ${name} restarted \\(pid (\\d+)\\)\\n`).exec(dev.output().slice(died.index));
+        assert.ok(line?.[1], "a [dev] line says it was restarted");
+        return Number(line[1]);
+      },
+      { name: `${name} is restarted`, timeoutMs: 60_000 },
+    );
+    await eventually(
+      () => {
+        const now = runningExecutors(dev);
+        assert.equal(now.length, 2, now.map((proc) => proc.cmd).join("\n"));
+        assert.ok(now.some((proc) => proc.pid === restarted), `the replacement ${restarted} runs`);
+        assert.equal(executorId(restarted), name, "the replacement keeps the executor id");
+        assert.ok(!now.some((proc) => proc.pid === victim.pid && proc.start === victim.start), "the killed one is gone");
+      },
+      { name: "the replacement executor runs beside the other", timeoutMs: 30_000 },
+    );
+    // The replacement joined the mesh: it says so in its own log lines.
+    await eventually(
+      () => new RegExp(`\\[${name}\\] .*executor ready`).test(dev.output().slice(dev.output().indexOf(`${name} restarted`))),
+      { name: `${name} ready again`, timeoutMs: 60_000 },
+    );
+    await createAndInvoke(dev.endpoint);
+    dev.track();
+
+    assert.ok(dev.child.pid !== undefined);
+    process.kill(dev.child.pid, "SIGTERM");
+    assert.deepEqual(await dev.exited, { code: 0, signal: null });
+    const stopping = dev.output().slice(dev.output().indexOf("[dev] stopping…"));
+    assert.match(stopping, /\[dev\] stopped\n/);
+    assert.doesNotMatch(stopping, /\[dev\] .*(restart|died)/, "an orderly stop restarts nothing");
+    assert.doesNotMatch(dev.output(), /stop failed|exited unexpectedly/);
+    await assertNothingLeft(dev);
+  });
+});
+
+test("make dev refuses replica counts outside 1..16, naming each variable, before starting anything", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "fnmesh-make-dev-"));
+  try {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, FNMESH_DATA_DIR: join(dataDir, "data"),
+      FNMESH_DEV_EXECUTORS: "0", FNMESH_DEV_SCHEDULERS: "2x" };
+    const child = spawn(process.execPath, ["--no-node-snapshot", "scripts/dev.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    for (const stream of [child.stdout, child.stderr]) stream.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    const code = await new Promise<number | null>((done) => child.once("close", (exitCode) => done(exitCode)));
+    assert.equal(code, 1, output);
+    assert.match(output, /FNMESH_DEV_EXECUTORS must be an integer in 1\.\.16, got "0"/);
+    assert.match(output, /FNMESH_DEV_SCHEDULERS must be an integer in 1\.\.16, got "2x"/);
+    assert.equal(existsSync(join(dataDir, "data")), false, "nothing was started or created");
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });
