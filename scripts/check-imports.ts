@@ -1,6 +1,6 @@
 /**
  * The import rules of STYLE.md, checked over every source file:
- * services never import each other; executor and sandbox never import the store; protocol imports
+ * services never import each other; only ingest (the registry's owner) imports the store; protocol imports
  * nothing from fnmesh; nobody deep-imports a package (`@fnmesh/x/src/...`), though tests may import
  * its fixtures as `@fnmesh/x/testing`; library packages never import services. Exits non-zero
  * listing every violation.
@@ -51,7 +51,11 @@ for (const top of ["services", "packages"]) {
       if (target === undefined) continue;
       if (SERVICES.includes(target)) problems.push(`${where} — services meet only on NATS; never import a service`);
       if (who.name === "protocol") problems.push(`${where} — protocol imports nothing from fnmesh`);
-      if ((who.name === "executor" || who.name === "sandbox") && target === "store") problems.push(`${where} — executors never need the database`);
+      // The registry's owner alone touches PostgreSQL; everyone else resolves functions from the
+      // registry view over NATS (packages/registry-view), so executors never need the database.
+      if (target === "store" && !(who.kind === "service" && who.name === "ingest") && who.name !== "store" && !isTest(file)) {
+        problems.push(`${where} — only ingest (the registry's owner) imports the store`);
+      }
       if (target === "test-harness" && !isTest(file)) problems.push(`${where} — only tests use the harness`);
     }
   }
