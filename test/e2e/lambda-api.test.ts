@@ -78,7 +78,7 @@ describe("deploy and invoke", () => {
       Role: `arn:aws:iam::${ACCOUNT}:role/test`, Handler: "index.handler", Code: { ZipFile: ESM_WITH_DEP } })), ResourceConflictException);
   });
 
-  test("GetFunction, GetFunctionConfiguration and Invoke find it by name, partial ARN and full ARN", async () => {
+  test("GetFunction, GetFunctionConfiguration and Invoke find it by name, partial ARN and full ARN; $LATEST only", async () => {
     const { name, created } = await create(ESM_WITH_DEP, {}, "lookup");
     // Lambda's API reference, FunctionName "Name formats": name, partial ARN 123456789012:function:my-function,
     // function ARN arn:aws:lambda:us-west-2:123456789012:function:my-function.
@@ -96,6 +96,9 @@ describe("deploy and invoke", () => {
       assert.equal(out.FunctionError, undefined, form);
       assert.equal(json(out.Payload).fn, name, form);
     }
+    // README: `$LATEST` only.
+    const latest = await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name, Qualifier: "$LATEST" }));
+    assert.equal(latest.Version, "$LATEST");
     await assert.rejects(stack.lambda.send(new GetFunctionCommand({ FunctionName: name, Qualifier: "7" })), ResourceNotFoundException);
   });
 
