@@ -88,8 +88,27 @@ export async function createTestDatabase(adminUrl: string, template: string | un
   return name;
 }
 
-/** Drops a database, ending its sessions first (PostgreSQL 13+). */
+/** How long a drop waits for the test's own sessions to go before ending them by force. */
+const DROP_PATIENCE_MS = 3_000;
+
+/**
+ * Drops a database. Sessions still closing get a moment to go first: `pg.Pool.end()` resolves
+ * before its sockets are closed, and a forced drop then sends those clients a FATAL "terminating
+ * connection due to administrator command" that surfaces as an uncaught error in whichever test
+ * runs next. Sessions still open after the wait are ended by force (PostgreSQL 13+).
+ */
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const deadline = Date.now() + DROP_PATIENCE_MS;
+  while (Date.now() < deadline) {
+    try {
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${ident(name)}`);
+      return;
+    } catch (error) {
+      // 55006 object_in_use: someone is still connected.
+      if ((error as { code?: string }).code !== "55006") throw error;
+    }
+    await sleep(50);
+  }
   await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
 }
 
