@@ -7,17 +7,13 @@ import { LogEvent } from "./schemas/log.ts";
 import { isFnmeshError } from "./errors.ts";
 
 const request: InvokeRequestInput = {
-  v: 1,
+  v: 2,
   requestId: randomUUID(),
   invocationType: "RequestResponse",
   logType: "Tail",
   acceptedAt: Date.now(),
-  function: {
-    name: "echo", arn: "arn:aws:lambda:local:000000000000:function:echo", version: "$LATEST",
-    revisionId: randomUUID(), runtime: "nodejs22.x", handler: "index.handler", memoryMb: 128, timeoutSec: 3,
-    env: { A: "1" }, codeSha256: "abc=",
-    code: { kind: "bundle", sha256: "a".repeat(64), exportPath: ["handler"], format: 1 },
-  },
+  function: "echo",
+  source: { kind: "api" },
 };
 
 test("framed messages carry payload bytes verbatim after the envelope", () => {

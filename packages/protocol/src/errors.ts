@@ -34,11 +34,27 @@ export const Component = {
 } as const;
 export type Component = (typeof Component)[keyof typeof Component];
 
+/**
+ * Why an invocation was throttled, in Lambda's words (the `Reason` of its TooManyRequestsException).
+ * contract: Lambda's values; added, never renamed
+ */
+export const ThrottleReason = {
+  /** The function's reserved concurrency is in use (or is 0). */
+  ReservedFunction: "ReservedFunctionConcurrentInvocationLimitExceeded",
+  /** The account's unreserved concurrency (FNMESH_MAX_CONCURRENCY less all reservations) is in use. */
+  Account: "ConcurrentInvocationLimitExceeded",
+  /** An executor's own slots and queue are full. */
+  Caller: "CallerRateLimitExceeded",
+} as const;
+export type ThrottleReason = (typeof ThrottleReason)[keyof typeof ThrottleReason];
+
 export interface WireError {
   code: ErrorCode;
   message: string;
   retryable: boolean;
   component: Component;
+  /** With `too_many_requests`: which limit was hit. */
+  reason?: ThrottleReason;
 }
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -51,6 +67,7 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 export interface FnmeshErrorOptions extends ErrorOptions {
   retryable?: boolean;
+  reason?: ThrottleReason;
 }
 
 export class FnmeshError extends Error {
@@ -58,21 +75,24 @@ export class FnmeshError extends Error {
   readonly code: ErrorCode;
   readonly component: Component;
   readonly retryable: boolean;
+  readonly reason: ThrottleReason | undefined;
 
   constructor(code: ErrorCode, component: Component, message: string, options?: FnmeshErrorOptions) {
     super(message, options);
     this.code = code;
     this.component = component;
     this.retryable = options?.retryable ?? RETRYABLE.has(code);
+    this.reason = options?.reason;
   }
 
   toWire(): WireError {
-    return { code: this.code, message: this.message, retryable: this.retryable, component: this.component };
+    return { code: this.code, message: this.message, retryable: this.retryable, component: this.component,
+      ...(this.reason ? { reason: this.reason } : {}) };
   }
 }
 
 export function fromWire(wire: WireError): FnmeshError {
-  return new FnmeshError(wire.code, wire.component, wire.message, { retryable: wire.retryable });
+  return new FnmeshError(wire.code, wire.component, wire.message, { retryable: wire.retryable, ...(wire.reason ? { reason: wire.reason } : {}) });
 }
 
 /** True for anything carrying an fnmesh error code, including errors from another realm. */

@@ -10,16 +10,27 @@
  * }});
  * ```
  */
-export { subjects, subjectToken, EXECUTOR_QUEUE, ASYNC_STREAM, ASYNC_CONSUMER, DLQ_STREAM, CODE_BUCKET, FUNCTIONS_BUCKET, SERVICES, codeKeys, functionViewKeys } from "./subjects.ts";
+export {
+  subjects, subjectToken, EXECUTOR_QUEUE, ASYNC_STREAM, ASYNC_CONSUMER, LEGACY_ASYNC_CONSUMER, DLQ_STREAM, CODE_BUCKET,
+  FUNCTIONS_BUCKET, SCHEDULES_BUCKET, SCHEDULER_BUCKET, CONCURRENCY_BUCKET, DeadLetterReason, SERVICES, codeKeys,
+  functionViewKeys, scheduleKeys, concurrencyKeys,
+} from "./subjects.ts";
 export type { ServiceName } from "./subjects.ts";
-export { ErrorCode, Component, FnmeshError, fromWire, isFnmeshError, toFnmeshError } from "./errors.ts";
+export { streams, consumers } from "./streams.ts";
+export type { StreamDefinition, ConsumerDefinition } from "./streams.ts";
+export { ErrorCode, Component, ThrottleReason, FnmeshError, fromWire, isFnmeshError, toFnmeshError } from "./errors.ts";
 export type { WireError, FnmeshErrorOptions } from "./errors.ts";
 export { Header, injectTraceContext, extractTraceContext } from "./headers.ts";
 export type { HeaderCarrier } from "./headers.ts";
 export { Runtime, RUNTIMES, FUNCTION_NAME_PATTERN, runtimeSupportsCallback, CodeRef, FunctionSpec } from "./schemas/function.ts";
 export { FunctionState, FunctionView } from "./schemas/function-view.ts";
-export { InvocationType, LogType, Limits, InvokeRequest, InvokeResult, FunctionError } from "./schemas/invocation.ts";
+export { InvocationType, InvokeSource, LogType, Limits, InvokeRequest, InvokeResult, FunctionError } from "./schemas/invocation.ts";
 export type { InvokeRequestInput } from "./schemas/invocation.ts";
+export { EventInvokeConfig, EventInvokeLimits, DEFAULT_EVENT_INVOKE_CONFIG } from "./schemas/event-invoke-config.ts";
+export { DestinationCondition, DestinationRecord, parseDestinationArn } from "./schemas/destination.ts";
+export type { DestinationTarget } from "./schemas/destination.ts";
+export { ScheduleView, ScheduleState, ActionAfterCompletion } from "./schemas/schedule-view.ts";
+export { ConcurrencyLedger } from "./schemas/concurrency.ts";
 export { LogLevel, LogEvent } from "./schemas/log.ts";
 export { HealthReply } from "./schemas/health.ts";
 export { encodeJson, decodeJson, encodeFramed, decodeFramed } from "./codec.ts";

@@ -3,13 +3,18 @@
  *
  *   fnmesh.
  *   ├── invoke.<function>     request/reply   sync invocation, served by the executor queue group
- *   ├── async.<function>      JetStream       event invocations (stream FNMESH_ASYNC, msg id = request id)
+ *   ├── async.<function>      JetStream       event invocations (stream FNMESH_ASYNC, msg id = request id),
+ *   │                                         consumed by the scheduler, which runs them through invoke.<function>
  *   ├── logs.<function>       publish         one LogEvent per log line of an invocation
  *   ├── dlq.<reason>          JetStream       messages fnmesh could not process, with the reason (stream FNMESH_DLQ)
  *   └── health.<service>      request/reply   readiness of each service instance (all reply)
  *
  * KV bucket FUNCTIONS_BUCKET (`$KV.fnmesh-functions.<key>`): one FunctionView per function, written
  * only by the registry's owner (ingest), watched by every resolver. Keys: `functionViewKeys`.
+ * KV bucket SCHEDULES_BUCKET: one ScheduleView per schedule (owner: ingest; readers: schedulers).
+ * KV bucket SCHEDULER_BUCKET: the schedulers' leader lease and each schedule's last fired tick.
+ * KV bucket CONCURRENCY_BUCKET: the concurrency ledgers executors count running invocations in.
+ * Stream and consumer definitions: streams.ts.
  *
  * Function names follow Lambda's rule ([A-Za-z0-9_-], 1–64), so they are always one safe token.
  */
@@ -22,8 +27,10 @@ export const EXECUTOR_QUEUE = "fnmesh-executor";
 export const ASYNC_STREAM = "FNMESH_ASYNC";
 /** JetStream stream keeping undeliverable or invalid messages with their reason. contract: never rename */
 export const DLQ_STREAM = "FNMESH_DLQ";
-/** Durable pull consumer through which executors drain the async stream until the scheduler owns it. */
-export const ASYNC_CONSUMER = "fnmesh-async-executor";
+/** Durable pull consumer through which schedulers drain the async stream. contract: never rename */
+export const ASYNC_CONSUMER = "fnmesh-async-scheduler";
+/** The consumer executors drained the stream with before the scheduler owned it; removed at scheduler start. */
+export const LEGACY_ASYNC_CONSUMER = "fnmesh-async-executor";
 /** JetStream object store bucket with function bundles, keyed by bundle sha256. contract: never rename */
 export const CODE_BUCKET = "fnmesh-code";
 
@@ -32,6 +39,24 @@ export const CODE_BUCKET = "fnmesh-code";
  * invocation reads PostgreSQL. PostgreSQL stays the source of truth. contract: never rename
  */
 export const FUNCTIONS_BUCKET = "fnmesh-functions";
+/** KV bucket of ScheduleViews. contract: never rename */
+export const SCHEDULES_BUCKET = "fnmesh-schedules";
+/** KV bucket of the schedulers' lease and fired ticks. contract: never rename */
+export const SCHEDULER_BUCKET = "fnmesh-scheduler";
+/** KV bucket of concurrency ledgers (who runs how many, until when). contract: never rename */
+export const CONCURRENCY_BUCKET = "fnmesh-concurrency";
+
+/** Why a message sits in FNMESH_DLQ (its subject's last token). contract: added, never renamed */
+export const DeadLetterReason = {
+  InvalidMessage: "invalid_message",
+  InvalidFunctionView: "invalid_function_view",
+  InvalidScheduleView: "invalid_schedule_view",
+  RetriesExhausted: "retries_exhausted",
+  EventAgeExceeded: "event_age_exceeded",
+  FunctionNotFound: "function_not_found",
+  DestinationFailed: "destination_failed",
+} as const;
+export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];
 
 /**
  * Keys inside FUNCTIONS_BUCKET. `$LATEST` is the bare function name (KV keys cannot hold `$`); a
@@ -42,6 +67,33 @@ export const functionViewKeys = {
   latest: (fn: string) => subjectToken(fn, "function name"),
   /** The function name of a `$LATEST` key, or undefined for any other key. */
   parseLatest: (key: string): string | undefined => (TOKEN.test(key) ? key : undefined),
+} as const;
+
+const b64url = (s: string) => Buffer.from(s, "utf8").toString("base64url");
+
+/**
+ * Keys of SCHEDULES_BUCKET and SCHEDULER_BUCKET. Schedule and group names may hold `.`, which KV
+ * keys treat as a token separator, so a schedule's key is base64url of `<group>/<name>`.
+ * contract: never rename
+ */
+export const scheduleKeys = {
+  schedule: (group: string, name: string) => `s_${b64url(`${group}/${name}`)}`,
+  parseSchedule: (key: string): { group: string; name: string } | undefined => {
+    if (!key.startsWith("s_")) return undefined;
+    const text = Buffer.from(key.slice(2), "base64url").toString("utf8");
+    const cut = text.indexOf("/");
+    return cut > 0 ? { group: text.slice(0, cut), name: text.slice(cut + 1) } : undefined;
+  },
+  /** The last tick (epoch ms) fired for a schedule, in SCHEDULER_BUCKET. */
+  lastTick: (group: string, name: string) => `t_${b64url(`${group}/${name}`)}`,
+  /** The leader lease, in SCHEDULER_BUCKET. */
+  lease: "lease",
+} as const;
+
+/** Keys of CONCURRENCY_BUCKET: one ledger per function with reserved concurrency, one for the unreserved pool. contract: never rename */
+export const concurrencyKeys = {
+  reserved: (fn: string) => `fn.${subjectToken(fn, "function name")}`,
+  unreserved: "unreserved",
 } as const;
 
 /** Keys inside CODE_BUCKET: deployment zips and runnable bundles, both by hex sha256. contract: never rename */

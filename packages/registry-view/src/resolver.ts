@@ -38,6 +38,16 @@ export interface FunctionResolver {
    * `resolve` sees it before the watch delivers it. Older revisions are ignored.
    */
   observe(entry: ViewEntry): void;
+  /**
+   * The function's view at least as new as `minRevision` (a FUNCTIONS_BUCKET revision the caller
+   * saw): from memory when it is, else read from the bucket once (a NATS round trip, never the
+   * database). Undefined when the function does not exist.
+   */
+  resolveFresh(name: string, minRevision?: number): Promise<FunctionView | undefined>;
+  /** Sum of reserved concurrency over every function (the account pool's reserved share). */
+  readonly reservedTotal: number;
+  /** The bucket revision behind `resolve(name)`; 0 when nothing is held. */
+  revisionOf(name: string): number;
   /** How many functions resolve. */
   readonly size: number;
   stop(): Promise<void>;
@@ -130,6 +140,16 @@ export function startFunctionResolver(options: FunctionResolverOptions): Functio
   return {
     ready,
     resolve: (name) => map.get(name),
+    async resolveFresh(name, minRevision) {
+      const held = map.get(name);
+      if (held && (minRevision === undefined || map.revisionOf(name) >= minRevision)) return held;
+      // A miss or a stale value: the watch may not have delivered the newest write yet.
+      const entry = await kv.get(functionViewKeys.latest(name));
+      if (entry) take(entry, "own");
+      return map.get(name);
+    },
+    get reservedTotal() { return map.reservedTotal; },
+    revisionOf: (name) => map.revisionOf(name),
     observe: (entry) => take(entry, "own"),
     get size() { return map.size; },
     async stop() {

@@ -20,6 +20,10 @@ export interface ViewMap {
   /** An entry this process wrote itself (or read back right after writing). */
   own(name: string, revision: number, change: ViewChange): void;
   get(name: string): FunctionView | undefined;
+  /** The bucket revision of the value held for this name (0 when none is held). */
+  revisionOf(name: string): number;
+  /** Sum of reserved concurrency over every view held (the account's reserved share). */
+  readonly reservedTotal: number;
   /** The highest bucket revision the watch has delivered. */
   readonly watchedRevision: number;
   readonly size: number;
@@ -50,6 +54,8 @@ export function createViewMap(): ViewMap {
       apply(name, revision, change);
     },
     get: (name) => slots.get(name)?.view,
+    revisionOf: (name) => slots.get(name)?.revision ?? 0,
+    get reservedTotal() { let n = 0; for (const s of slots.values()) n += s.view?.reservedConcurrency ?? 0; return n; },
     get watchedRevision() { return watchedRevision; },
     get size() { let n = 0; for (const s of slots.values()) if (s.view) n++; return n; },
   };

@@ -85,6 +85,12 @@ export interface CommonConfig {
    * creates them must agree, so it is common; 3 needs a JetStream cluster of at least 3 nodes.
    */
   jsReplicas: 1 | 3;
+  /**
+   * FNMESH_MAX_CONCURRENCY: invocations running at once across the whole mesh (Lambda's account
+   * concurrency, default 1000 as Lambda's). Functions with reserved concurrency have their own
+   * share; the rest share what is left. Every executor enforces it and ingest reports it, so it is common.
+   */
+  maxConcurrency: number;
 }
 
 /** What a service's `startTelemetry` gets from its common settings. */
@@ -98,6 +104,7 @@ export function readCommonConfig(r: EnvReader): CommonConfig {
     natsUrl: r.url("NATS_URL", "nats://127.0.0.1:4222", ["nats:", "tls:"]),
     logLevel: r.oneOf("FNMESH_LOG_LEVEL", "info", LOG_LEVELS),
     jsReplicas: r.oneOf("FNMESH_JS_REPLICAS", "1", JS_REPLICAS) === "3" ? 3 : 1,
+    maxConcurrency: r.int("FNMESH_MAX_CONCURRENCY", 1000, 1, 1_000_000),
     ...(otlpEndpoint ? { otlpEndpoint } : {}),
   };
 }

@@ -5,9 +5,9 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
 import { Objm, setSha256Backend, type ObjectStore } from "@nats-io/obj";
-import { ASYNC_CONSUMER, ASYNC_STREAM, CODE_BUCKET, DLQ_STREAM, Limits, subjects } from "@fnmesh/protocol";
+import { CODE_BUCKET, consumers, LEGACY_ASYNC_CONSUMER, streams, type ConsumerDefinition, type StreamDefinition } from "@fnmesh/protocol";
 
-const HOUR_NS = 3600 * 1e9;
+const SEC_NS = 1e9;
 
 /** How the shared JetStream assets are created. */
 export interface JetStreamSetupOptions {
@@ -19,26 +19,22 @@ export interface JetStreamSetupOptions {
   replicas?: number;
 }
 
-/** Event invocations wait here until run; Lambda keeps async events up to 6 hours. */
+/** The async queue and the dead-letter stream, as protocol defines them (`streams`). */
 export async function ensureAsyncStream(nc: NatsConnection, options: JetStreamSetupOptions = {}): Promise<JetStreamManager> {
   const num_replicas = replicasFor(nc, options);
   const jsm = await jetstreamManager(nc);
-  const config = {
-    name: ASYNC_STREAM,
-    num_replicas,
-    subjects: [subjects.asyncAll],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    max_age: 6 * HOUR_NS,
-    // Envelope plus the async payload limit.
-    max_msg_size: Limits.asyncPayloadBytes + 64 * 1024,
-    duplicate_window: 10 * 60 * 1e9,
-  };
-  await ensureStream(jsm, config);
-  // Dead letters keep the original bytes and a reason header for 14 days.
-  await ensureStream(jsm, { name: DLQ_STREAM, subjects: [subjects.dlqAll], retention: RetentionPolicy.Limits,
-    storage: StorageType.File, max_age: 14 * 24 * HOUR_NS, max_msg_size: 8 * 1024 * 1024, num_replicas });
+  await ensureStream(jsm, streamConfig(streams.async, num_replicas));
+  await ensureStream(jsm, streamConfig(streams.dlq, num_replicas));
   return jsm;
+}
+
+function streamConfig(def: StreamDefinition, num_replicas: number): Partial<StreamConfig> & { name: string; num_replicas: number } {
+  return {
+    name: def.name, num_replicas, subjects: [...def.subjects],
+    retention: def.retention === "workqueue" ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+    storage: StorageType.File, max_age: def.maxAgeSec * SEC_NS, max_msg_size: def.maxMsgBytes,
+    ...(def.duplicateWindowSec ? { duplicate_window: def.duplicateWindowSec * SEC_NS } : {}),
+  };
 }
 
 /**
@@ -84,23 +80,43 @@ async function followReplicas(jsm: JetStreamManager, name: string, replicas: num
   }
 }
 
-/** The durable pull consumer executors share to drain async invocations (until the scheduler owns it). */
-export async function ensureAsyncConsumer(jsm: JetStreamManager, ackWaitMs: number): Promise<void> {
+/**
+ * Creates a durable pull consumer as protocol defines it, or brings an existing one to the
+ * definition (a consumer outlives the processes that read it, so a changed definition must reach it).
+ */
+export async function ensureConsumer(jsm: JetStreamManager, def: ConsumerDefinition, overrides: { ackWaitSec?: number } = {}): Promise<void> {
   const config = {
-    durable_name: ASYNC_CONSUMER,
+    durable_name: def.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    filter_subject: subjects.asyncAll,
-    ack_wait: ackWaitMs * 1e6,
-    max_deliver: 3,
+    filter_subject: def.filterSubject,
+    ack_wait: (overrides.ackWaitSec ?? def.ackWaitSec) * SEC_NS,
+    max_deliver: def.maxDeliver,
+    max_ack_pending: def.maxAckPending,
   };
+  let existing;
   try {
-    await jsm.consumers.info(ASYNC_STREAM, ASYNC_CONSUMER);
+    existing = await jsm.consumers.info(def.stream, def.durable);
   } catch {
-    await jsm.consumers.add(ASYNC_STREAM, config).catch(async (err: unknown) => {
-      await jsm.consumers.info(ASYNC_STREAM, ASYNC_CONSUMER).catch(() => { throw err; });
+    await jsm.consumers.add(def.stream, config).catch(async (err: unknown) => {
+      await jsm.consumers.info(def.stream, def.durable).catch(() => { throw err; });
     });
+    return;
   }
+  const c = existing.config;
+  if (c.ack_wait !== config.ack_wait || c.max_deliver !== config.max_deliver || c.max_ack_pending !== config.max_ack_pending) {
+    await jsm.consumers.update(def.stream, def.durable, { ack_wait: config.ack_wait, max_deliver: config.max_deliver, max_ack_pending: config.max_ack_pending });
+  }
+}
+
+/**
+ * The scheduler's consumer of the async queue. A work-queue stream allows one consumer per
+ * subject, so the consumer executors used before the scheduler owned the queue is removed first
+ * (its unacknowledged messages return to the stream for the scheduler).
+ */
+export async function ensureAsyncConsumer(jsm: JetStreamManager, overrides: { ackWaitSec?: number } = {}): Promise<void> {
+  await jsm.consumers.delete(consumers.asyncScheduler.stream, LEGACY_ASYNC_CONSUMER).catch(() => undefined);
+  await ensureConsumer(jsm, consumers.asyncScheduler, overrides);
 }
 
 /** Content-addressed code: zips and bundles by sha256 (see protocol `codeKeys`). */

@@ -11,9 +11,6 @@ export interface ExecutorConfig extends CommonConfig {
   /** Heap budget for idle warm isolates before LRU eviction. */
   memoryBudgetMb: number;
   codeCacheMb: number;
-  /** Consume event invocations from JetStream (off when a scheduler drives executors). */
-  consumeAsync: boolean;
-  asyncAckWaitMs: number;
   /** Outbound fetch from functions: what FNMESH_EGRESS_ALLOW opens beyond public addresses, and limits. */
   egress: { allow: string[]; timeoutMs: number; maxResponseBytes: number; maxPending: number };
   /** Host main-thread time one invocation's URL/crypto/structuredClone calls may take: a burst, then a share of wall time. */
@@ -31,8 +28,6 @@ export function loadConfig(env: Env): ExecutorConfig {
     queueDepth: r.int("FNMESH_EXECUTOR_QUEUE_DEPTH", 256, 0, 100_000),
     memoryBudgetMb: r.int("FNMESH_EXECUTOR_MEMORY_BUDGET_MB", 1024, 64, 1_048_576),
     codeCacheMb: r.int("FNMESH_EXECUTOR_CODE_CACHE_MB", 256, 1, 65_536),
-    consumeAsync: r.oneOf("FNMESH_EXECUTOR_CONSUME_ASYNC", "true", ["true", "false"] as const) === "true",
-    asyncAckWaitMs: r.int("FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS", 60_000, 2_000, 3_600_000),
     egress: {
       allow: allow.entries,
       timeoutMs: r.int("FNMESH_FETCH_TIMEOUT_MS", 30_000, 100, 900_000),

@@ -7,7 +7,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { trace } from "@opentelemetry/api";
 import {
   catalog, Component, encodeJson, Limits, LogLevel, LogType, toFnmeshError,
-  type FunctionError, type InvokeRequest, type InvokeResult,
+  type FunctionError, type FunctionSpec, type InvokeRequest, type InvokeResult,
 } from "@fnmesh/protocol";
 import { ErrorLogLabel, type InvocationOutcome, type SandboxRuntime } from "@fnmesh/sandbox";
 import type { Logger } from "@fnmesh/telemetry";
@@ -40,8 +40,8 @@ const isUnreadableErrorDocument = (error: { errorType: string; trace: string[] }
 
 const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
-export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payload: Uint8Array): Promise<RunResult> {
-  const fn = req.function;
+/** Runs `req` as the function `fn` (the spec its name resolved to). */
+export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, fn: FunctionSpec, payload: Uint8Array): Promise<RunResult> {
   const lines: string[] = [];
   const spanContext = trace.getActiveSpan()?.spanContext();
   const traceId = spanContext && spanContext.traceId !== "00000000000000000000000000000000" ? spanContext.traceId : undefined;
@@ -136,6 +136,7 @@ export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, payloa
   if (report.initDurationMs === undefined) delete (common as { initDurationMs?: number }).initDurationMs;
   deps.log.info("invocation done", {
     requestId: req.requestId, function: fn.name, version: fn.version, invocationType: req.invocationType, attempt: req.attempt,
+    source: req.source.kind,
     outcome: functionError ? "function_error" : "ok", errorType: functionError?.errorType, durationMs: report.durationMs,
     cold: outcome.cold, initDurationMs: outcome.initDurationMs, maxMemoryUsedMb: report.maxMemoryUsedMb, ...cpu,
   });

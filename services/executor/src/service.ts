@@ -1,15 +1,18 @@
-/** startExecutor: serves sync invocations and drains async ones over NATS; tests call this too. */
+/**
+ * startExecutor: runs every invocation of the mesh that reaches `fnmesh.invoke.<fn>` — resolving
+ * names from its own watch of FUNCTIONS_BUCKET (never the database) — and reports health. The async
+ * queue is the scheduler's; executors only run what it dispatches. Tests call this too.
+ */
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { JetStreamManager } from "@nats-io/jetstream";
 import type { Tracer } from "@opentelemetry/api";
-import { ASYNC_CONSUMER, ASYNC_STREAM } from "@fnmesh/protocol";
 import { createEgressFetcher, createIsolateRuntime, type SandboxRuntime } from "@fnmesh/sandbox";
-import { ensureAsyncConsumer, ensureAsyncStream, openCodeStore, serveHealth } from "@fnmesh/service-kit";
+import { openFunctionBucket, startFunctionResolver } from "@fnmesh/registry-view";
+import { openCodeStore, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
+import { localAdmission } from "./admission.ts";
 import { createCodeCache } from "./code-cache.ts";
 import { createConcurrencyLimiter } from "./concurrency-limiter.ts";
 import type { ExecutorConfig } from "./config.ts";
-import { consumeAsyncInvocations, type AsyncConsumer } from "./handlers/async-invoke.ts";
 import { serveSyncInvocations } from "./handlers/sync-invoke.ts";
 
 export interface ExecutorDeps { nc: NatsConnection; config: ExecutorConfig; log: Logger; tracer: Tracer; runtime?: SandboxRuntime }
@@ -24,44 +27,25 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
       maxResponseBytes: config.egress.maxResponseBytes, maxPending: config.egress.maxPending },
     hostWork: config.hostWork,
   });
-  const jsm = await ensureAsyncStream(nc, { replicas: config.jsReplicas });
   const code = createCodeCache(await openCodeStore(nc, { replicas: config.jsReplicas }), config.codeCacheMb * 1024 * 1024);
+  const resolver = startFunctionResolver({ kv: await openFunctionBucket(nc, { replicas: config.jsReplicas }), nc, log: log2.child({ component: "function-views" }) });
+  await resolver.ready;
   const limiter = createConcurrencyLimiter(config.concurrency, config.queueDepth);
   const runner = { runtime, code, nc, executorId: config.executorId, log: log2 };
   const health = serveHealth(nc, "executor");
-  const sync = serveSyncInvocations({ nc, runner, limiter, log: log2, tracer });
-  let async: AsyncConsumer | undefined;
-  if (config.consumeAsync) {
-    await ensureAsyncConsumer(jsm, config.asyncAckWaitMs);
-    await followAckWait(jsm, config.asyncAckWaitMs, log2);
-    async = await consumeAsyncInvocations({ nc, runner, limiter, log: log2, tracer, ackWaitMs: config.asyncAckWaitMs }, config.concurrency);
-  }
+  const sync = serveSyncInvocations({ nc, runner, resolver, admission: localAdmission(limiter), log: log2, tracer });
   await nc.flush();
   health.setReady(true);
-  log2.info("executor ready", { concurrency: config.concurrency, consumeAsync: config.consumeAsync });
+  log2.info("executor ready", { concurrency: config.concurrency });
   return {
     runtime,
     async stop() {
       health.setReady(false, "stopping");
       // Stop taking work, let in-flight invocations finish, then free the isolates.
       await sync.drain();
-      await async?.stop();
       health.stop();
+      await resolver.stop();
       await runtime.close();
     },
   };
-}
-
-/**
- * The durable consumer outlives executors, and ensureAsyncConsumer keeps an existing one as it is.
- * A restart with a new FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS must still take effect: the heartbeat that
- * extends the wait runs at half the setting, so a shorter wait left on the consumer would let
- * JetStream redeliver, and run again, an invocation that is still running.
- */
-async function followAckWait(jsm: JetStreamManager, ackWaitMs: number, log: Logger): Promise<void> {
-  const info = await jsm.consumers.info(ASYNC_STREAM, ASYNC_CONSUMER);
-  const currentMs = (info.config.ack_wait ?? 0) / 1e6;
-  if (currentMs === ackWaitMs) return;
-  await jsm.consumers.update(ASYNC_STREAM, ASYNC_CONSUMER, { ack_wait: ackWaitMs * 1e6 });
-  log.warn("async consumer ack wait set to this executor's setting", { fromMs: currentMs, toMs: ackWaitMs });
 }

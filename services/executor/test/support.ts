@@ -11,6 +11,7 @@ import {
   catalog, codeKeys, decodeFramed, decodeJson, encodeFramed, LogEvent,
   type CodeRef, type FunctionSpec, type InvokeRequestInput, type InvokeResult,
 } from "@fnmesh/protocol";
+import { openFunctionBucket } from "@fnmesh/registry-view";
 import { openCodeStore } from "@fnmesh/service-kit";
 import { createLogger, startTelemetry } from "@fnmesh/telemetry";
 import { eventually, startNats, type NatsServer } from "@fnmesh/test-harness";
@@ -24,6 +25,9 @@ export interface ExecutorHarness extends AsyncDisposable {
   deploy(files: Record<string, string> | string, handler?: string): Promise<CodeRef>;
   /** A FunctionSpec with fresh name and revision unless overridden. */
   spec(code: CodeRef, overrides?: Partial<FunctionSpec>): FunctionSpec;
+  /** Publishes the spec's FunctionView to FUNCTIONS_BUCKET (as ingest does); returns its revision. */
+  publish(fn: FunctionSpec, extra?: { reservedConcurrency?: number }): Promise<number>;
+  /** Publishes `fn` (once per revisionId) and invokes it by name on `fnmesh.invoke.<fn>`, as every caller does. */
   invoke(fn: FunctionSpec, event?: unknown, options?: { headers?: MsgHdrs; logType?: "None" | "Tail"; rawPayload?: Uint8Array; clientContext?: string }): Promise<Invoked>;
 }
 
@@ -47,6 +51,14 @@ export async function startExecutorHarness(env: Record<string, string> = {}): Pr
     config: loadConfig({ NATS_URL: server.url, ...env }),
   });
   const store = await openCodeStore(nc);
+  const kv = await openFunctionBucket(nc);
+  const published = new Map<string, number>();
+  const publish = async (fn: FunctionSpec, extra: { reservedConcurrency?: number } = {}) => {
+    const view = { v: 1, name: fn.name, revisionId: fn.revisionId, state: "Active", spec: fn, ...extra };
+    const revision = await kv.put(fn.name, JSON.stringify(view));
+    published.set(fn.revisionId, revision);
+    return revision;
+  };
   return {
     nc,
     executor,
@@ -66,10 +78,13 @@ export async function startExecutorHarness(env: Record<string, string> = {}): Pr
         ...overrides,
       };
     },
+    publish,
     async invoke(fn, event = {}, options = {}) {
+      const viewRevision = published.get(fn.revisionId) ?? await publish(fn);
       const request: InvokeRequestInput = {
-        v: 1, requestId: randomUUID(), invocationType: "RequestResponse", logType: options.logType ?? "Tail",
-        acceptedAt: Date.now(), function: fn, ...(options.clientContext ? { clientContext: options.clientContext } : {}),
+        v: 2, requestId: randomUUID(), invocationType: "RequestResponse", logType: options.logType ?? "Tail",
+        acceptedAt: Date.now(), function: fn.name, viewRevision, source: { kind: "api" },
+        ...(options.clientContext ? { clientContext: options.clientContext } : {}),
       };
       const payload = options.rawPayload ?? new TextEncoder().encode(JSON.stringify(event));
       const msg = await nc.request(subjects(fn.name), encodeFramed(catalog.invoke.request, request, payload),

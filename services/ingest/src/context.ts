@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Tracer } from "@opentelemetry/api";
+import type { InvokeClient } from "@fnmesh/invoke";
 import type { FunctionResolver } from "@fnmesh/registry-view";
 import type { FunctionStore } from "@fnmesh/store";
 import type { Logger } from "@fnmesh/telemetry";
@@ -17,6 +18,8 @@ export interface IngestResources {
   /** Publishes each registry change to FUNCTIONS_BUCKET; every write route calls `sync` after PostgreSQL. */
   views: ViewPublisher;
   artifacts: CodeArtifacts;
+  /** The one invocation path (sync calls and Event enqueues). */
+  invoker: InvokeClient;
   nc: NatsConnection;
   js: JetStreamClient;
   account: AccountInfo;

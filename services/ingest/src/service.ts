@@ -6,6 +6,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import type { Tracer } from "@opentelemetry/api";
 import type pg from "pg";
+import { createInvokeClient } from "@fnmesh/invoke";
 import { createFunctionStore } from "@fnmesh/store";
 import { openFunctionBucket, startFunctionResolver } from "@fnmesh/registry-view";
 import { ensureAsyncStream, openCodeStore, serveHealth } from "@fnmesh/service-kit";
@@ -50,7 +51,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     credentials: config.credentials,
     isReady: () => ready,
     resources: {
-      functions, resolver, views, artifacts: createCodeArtifacts(codeStore, deployPool), nc, js: jetstream(nc),
+      functions, resolver, views, artifacts: createCodeArtifacts(codeStore, deployPool), nc, js: jetstream(nc), invoker: createInvokeClient(nc),
       account, log, tracer: deps.tracer, defaultRole: config.defaultRole,
       codeLinkSecret: config.credentials.secretAccessKey,
     },

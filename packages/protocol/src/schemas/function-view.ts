@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EventInvokeConfig } from "./event-invoke-config.ts";
 import { FunctionSpec } from "./function.ts";
 
 /** Lambda's function states; fnmesh writes only `Active` today. contract: never rename */
@@ -17,5 +18,9 @@ export const FunctionView = z.object({
   revisionId: z.string().min(1),
   state: z.enum([FunctionState.Pending, FunctionState.Active, FunctionState.Inactive, FunctionState.Failed]),
   spec: FunctionSpec,
+  /** PutFunctionConcurrency's value; absent when the function draws on the account's unreserved pool. */
+  reservedConcurrency: z.number().int().min(0).optional(),
+  /** PutFunctionEventInvokeConfig's settings; absent means Lambda's defaults (2 retries, 6 hours). */
+  eventInvokeConfig: EventInvokeConfig.optional(),
 });
 export type FunctionView = z.infer<typeof FunctionView>;

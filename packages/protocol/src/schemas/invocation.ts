@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FunctionSpec } from "./function.ts";
+import { FUNCTION_NAME_PATTERN } from "./function.ts";
 
 export const InvocationType = { RequestResponse: "RequestResponse", Event: "Event" } as const;
 export type InvocationType = (typeof InvocationType)[keyof typeof InvocationType];
@@ -20,21 +20,52 @@ export const Limits = {
 } as const;
 
 /**
- * Envelope of one invocation. The event itself travels as raw bytes after the envelope (see codec),
- * so a 6 MB JSON event is never escaped into a string.
+ * Who started an invocation. Every caller uses the same request; the source says which one it was
+ * (logs, traces, and later the console). contract: values are added, never renamed
+ */
+export const InvokeSource = {
+  Api: "api", Retry: "retry", Destination: "destination", Schedule: "schedule", Redrive: "redrive",
+  Trigger: "trigger", Url: "url", Console: "console",
+} as const;
+export type InvokeSource = (typeof InvokeSource)[keyof typeof InvokeSource];
+
+/**
+ * The one invocation request every caller sends (the API, retries, destinations, schedules, and
+ * later triggers and function URLs): a function *name* and qualifier, never a resolved spec — the
+ * service that takes the request resolves the name from its FUNCTIONS_BUCKET view. Sync requests
+ * go to `fnmesh.invoke.<fn>` (executors), Event requests onto JetStream `fnmesh.async.<fn>` (the
+ * scheduler's queue), both as this envelope with the event bytes framed after it (see codec), so
+ * a 6 MB JSON event is never escaped into a string.
  */
 export const InvokeRequest = z.object({
-  v: z.literal(1),
-  /** Unique per invocation; the JetStream message id of async invocations. */
+  v: z.literal(2),
+  /** Unique per invocation; the JetStream message id of async invocations (with the attempt, for retries). */
   requestId: z.string().uuid(),
   invocationType: z.enum([InvocationType.RequestResponse, InvocationType.Event]),
   logType: z.enum([LogType.None, LogType.Tail]),
-  function: FunctionSpec,
+  /** The function's name (never an ARN: callers parse ARNs at their boundary). */
+  function: z.string().regex(FUNCTION_NAME_PATTERN),
+  /** Only `$LATEST` exists until versions land. */
+  qualifier: z.literal("$LATEST").default("$LATEST"),
+  /**
+   * The FUNCTIONS_BUCKET revision of the view the caller saw (e.g. ingest right after a create):
+   * a resolver holding an older one reads the bucket before answering, so a caller never meets a
+   * function older than it has already seen.
+   */
+  viewRevision: z.number().int().nonnegative().optional(),
+  source: z.object({
+    kind: z.enum(Object.values(InvokeSource) as [InvokeSource, ...InvokeSource[]]),
+    /** The ARN of what started it when there is one: a schedule, the function a destination record came from. */
+    arn: z.string().max(2048).optional(),
+  }),
   /** Base64 client context, as in Lambda's X-Amz-Client-Context. */
   clientContext: z.string().optional(),
+  /** 1 for the first run; the scheduler's retries count up (Lambda's approximateInvokeCount). */
   attempt: z.number().int().min(1).default(1),
-  /** Epoch ms when ingest accepted the request. */
+  /** Epoch ms when the invocation was first accepted; event age counts from here across retries. */
   acceptedAt: z.number().int(),
+  /** Async only: epoch ms before which the scheduler does not run it (retry backoff). */
+  notBefore: z.number().int().optional(),
 });
 export type InvokeRequest = z.infer<typeof InvokeRequest>;
 export type InvokeRequestInput = z.input<typeof InvokeRequest>;
@@ -52,6 +83,7 @@ const WireErrorSchema = z.object({
   message: z.string(),
   retryable: z.boolean(),
   component: z.string(),
+  reason: z.string().optional(),
 });
 
 const Report = {

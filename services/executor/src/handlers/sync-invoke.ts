@@ -1,15 +1,21 @@
-/** `fnmesh.invoke.*` in the executor queue group: decode, admit, run, reply. */
+/**
+ * `fnmesh.invoke.*` in the executor queue group — where every invocation runs, whoever asked (the
+ * API, the scheduler for Event invokes, and later triggers and function URLs): decode, resolve the
+ * name, admit, run, reply.
+ */
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { context, SpanKind, trace, type Tracer } from "@opentelemetry/api";
 import {
-  catalog, Component, decodeFramed, encodeFramed, ErrorCode, EXECUTOR_QUEUE, extractTraceContext, FnmeshError,
+  catalog, Component, decodeFramed, encodeFramed, EXECUTOR_QUEUE, extractTraceContext, FnmeshError,
   subjects, toFnmeshError, type InvokeResult,
 } from "@fnmesh/protocol";
+import type { FunctionResolver } from "@fnmesh/registry-view";
 import type { Logger } from "@fnmesh/telemetry";
-import type { ConcurrencyLimiter } from "../concurrency-limiter.ts";
+import type { Admission } from "../admission.ts";
 import { runInvocation, type RunnerDeps } from "../invocation-runner.ts";
+import { resolveFunction } from "../resolve-function.ts";
 
-export interface SyncInvokeDeps { nc: NatsConnection; runner: RunnerDeps; limiter: ConcurrencyLimiter; log: Logger; tracer: Tracer }
+export interface SyncInvokeDeps { nc: NatsConnection; runner: RunnerDeps; resolver: FunctionResolver; admission: Admission; log: Logger; tracer: Tracer }
 
 function replyError(msg: Msg, requestId: string, err: FnmeshError): void {
   const result: InvokeResult = { v: 1, status: "error", requestId, error: err.toWire() };
@@ -33,18 +39,23 @@ async function handle(deps: SyncInvokeDeps, msg: Msg): Promise<void> {
     return;
   }
   const { envelope, payload } = decoded;
-  const release = await deps.limiter.acquire();
-  if (!release) {
-    replyError(msg, envelope.requestId, new FnmeshError(ErrorCode.TooManyRequests, Component.Executor,
-      "Rate Exceeded. The executor is at its concurrency limit."));
+  let release: () => void;
+  let view;
+  try {
+    view = await resolveFunction(deps.resolver, envelope);
+    release = await deps.admission.admit(view);
+  } catch (err) {
+    replyError(msg, envelope.requestId, toFnmeshError(err, Component.Executor));
     return;
   }
+  const fn = view.spec;
   const parent = extractTraceContext(msg.headers);
-  const span = deps.tracer.startSpan(`invoke ${envelope.function.name}`, { kind: SpanKind.CONSUMER, attributes: {
-    "faas.invocation_id": envelope.requestId, "faas.name": envelope.function.name, "faas.version": envelope.function.version,
+  const span = deps.tracer.startSpan(`invoke ${fn.name}`, { kind: SpanKind.CONSUMER, attributes: {
+    "faas.invocation_id": envelope.requestId, "faas.name": fn.name, "faas.version": fn.version,
+    "fnmesh.invocation_type": envelope.invocationType, "fnmesh.source": envelope.source.kind, "fnmesh.attempt": envelope.attempt,
   } }, parent);
   try {
-    const { result, body } = await context.with(trace.setSpan(parent, span), () => runInvocation(deps.runner, envelope, payload));
+    const { result, body } = await context.with(trace.setSpan(parent, span), () => runInvocation(deps.runner, envelope, fn, payload));
     span.setAttribute("faas.coldstart", result.status !== "error" && result.cold);
     msg.respond(encodeFramed(catalog.invoke.reply, result, body));
   } catch (err) {

@@ -3,7 +3,7 @@
  * a JSON body), so the official SDK raises its typed exceptions. Anything unknown is a plain 500
  * ServiceException without internals.
  */
-import { ErrorCode, isFnmeshError } from "@fnmesh/protocol";
+import { ErrorCode, isFnmeshError, ThrottleReason } from "@fnmesh/protocol";
 
 export interface AwsError { status: number; type: string; message: string; headers?: Record<string, string>; extra?: Record<string, unknown> }
 
@@ -57,7 +57,7 @@ export function toAwsError(err: unknown): AwsError {
       case ErrorCode.Unauthorized: return { status: 403, type: "InvalidSignatureException", message: err.message };
       case ErrorCode.TooManyRequests:
         return { status: 429, type: "TooManyRequestsException", message: err.message, headers: { "Retry-After": "1" },
-          extra: { Reason: "ConcurrentInvocationLimitExceeded" } };
+          extra: { Reason: err.reason ?? ThrottleReason.Account } };
       case ErrorCode.NoExecutor:
       case ErrorCode.CodeUnavailable:
       case ErrorCode.Unavailable:

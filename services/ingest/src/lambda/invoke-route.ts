@@ -6,11 +6,10 @@
 import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import {
-  Component, ErrorCode, FnmeshError, fromWire, InvocationType, Limits, LogType,
-  type FunctionView, type InvokeRequestInput, type WireError,
+  Component, ErrorCode, FnmeshError, fromWire, InvocationType, InvokeSource, Limits, LogType,
+  type FunctionView, type WireError,
 } from "@fnmesh/protocol";
 import type { IngestEnv, IngestResources } from "../context.ts";
-import { invokeAsync, invokeSync } from "../dispatch.ts";
 import { invalidParameter, LambdaApiError } from "./errors.ts";
 import { parseFunctionRef } from "./function-name.ts";
 import { API, functionNotFound } from "./function-routes.ts";
@@ -20,8 +19,9 @@ const MAX_CLIENT_CONTEXT_BYTES = 3583;
 const isInvocationType = (v: string): v is (typeof INVOCATION_TYPES)[number] => (INVOCATION_TYPES as readonly string[]).includes(v);
 
 /**
- * The function to run, from the resolver's memory: the invoke path never reads PostgreSQL. Only
- * $LATEST exists until versions land.
+ * The function the request names, from the resolver's memory: a 404 before anything is sent, and
+ * the revision this replica has seen (the executor resolves again, at least that new). The invoke
+ * path never reads PostgreSQL. Only $LATEST exists until versions land.
  */
 function resolveFunction(res: IngestResources, rawName: string, queryQualifier?: string): FunctionView {
   const ref = parseFunctionRef(rawName);
@@ -69,17 +69,18 @@ export function registerInvokeRoute(app: Hono<IngestEnv>, res: IngestResources):
 
     const requestId = randomUUID();
     c.header("x-amzn-RequestId", requestId);
-    const request: InvokeRequestInput = {
-      v: 1, requestId, invocationType: typeHeader, logType, function: fn.spec,
-      attempt: 1, acceptedAt: Date.now(), ...(clientContext ? { clientContext } : {}),
+    const common = {
+      v: 2 as const, requestId, logType, function: fn.name, viewRevision: res.resolver.revisionOf(fn.name),
+      source: { kind: InvokeSource.Api }, attempt: 1, acceptedAt: Date.now(), ...(clientContext ? { clientContext } : {}),
     };
 
     if (typeHeader === InvocationType.Event) {
-      await invokeAsync(res.js, request, payload);
+      await res.invoker.enqueue({ ...common, invocationType: InvocationType.Event }, payload);
       return c.body(null, 202);
     }
 
-    const { result, body: out } = await invokeSync(res.nc, request, payload);
+    const { result, body: out } = await res.invoker.call({ ...common, invocationType: InvocationType.RequestResponse }, payload,
+      { functionTimeoutSec: fn.spec.timeoutSec });
     if (result.status === "error") throw fromWire(result.error as WireError);
     c.header("X-Amz-Executed-Version", result.executedVersion);
     if (result.logTail !== undefined) c.header("X-Amz-Log-Result", result.logTail);

@@ -1,0 +1,56 @@
+/**
+ * The JetStream streams and consumers fnmesh's contracts rest on, defined next to their subjects.
+ * Plain data (this package imports no NATS client); @fnmesh/service-kit creates them from these.
+ */
+import { ASYNC_CONSUMER, ASYNC_STREAM, DLQ_STREAM, subjects } from "./subjects.ts";
+import { Limits } from "./schemas/invocation.ts";
+
+export interface StreamDefinition {
+  name: string;
+  subjects: string[];
+  /** `workqueue`: a message leaves once acknowledged; `limits`: kept until max age. */
+  retention: "workqueue" | "limits";
+  maxAgeSec: number;
+  maxMsgBytes: number;
+  /** JetStream drops a second publish with the same Nats-Msg-Id inside this window. */
+  duplicateWindowSec?: number;
+}
+
+export interface ConsumerDefinition {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  /** Unacknowledged for this long, a message is redelivered (the holder extends it while working). */
+  ackWaitSec: number;
+  /** -1: never give up on redelivery; the scheduler bounds a message by its event age instead. */
+  maxDeliver: number;
+  /** Messages out at once, including those waiting out a nak delay (throttled, retry backoff). */
+  maxAckPending: number;
+}
+
+const HOUR = 3600;
+
+export const streams = {
+  /**
+   * Accepted Event invocations until the scheduler has run them and delivered their outcome.
+   * Lambda keeps an event up to 6 hours; de-duplicated by request id for 10 minutes.
+   */
+  async: {
+    name: ASYNC_STREAM, subjects: [subjects.asyncAll], retention: "workqueue", maxAgeSec: 6 * HOUR,
+    // Envelope plus the async payload limit.
+    maxMsgBytes: Limits.asyncPayloadBytes + 64 * 1024, duplicateWindowSec: 10 * 60,
+  },
+  /** Messages fnmesh could not process or deliver, with a reason header and the original bytes, for 14 days. */
+  dlq: {
+    name: DLQ_STREAM, subjects: [subjects.dlqAll], retention: "limits", maxAgeSec: 14 * 24 * HOUR,
+    maxMsgBytes: 8 * 1024 * 1024, duplicateWindowSec: 10 * 60,
+  },
+} as const satisfies Record<string, StreamDefinition>;
+
+export const consumers = {
+  /** Shared by every scheduler replica; each message goes to one of them. */
+  asyncScheduler: {
+    stream: ASYNC_STREAM, durable: ASYNC_CONSUMER, filterSubject: subjects.asyncAll,
+    ackWaitSec: 30, maxDeliver: -1, maxAckPending: 20_000,
+  },
+} as const satisfies Record<string, ConsumerDefinition>;
