@@ -23,3 +23,15 @@ test("function view keys: $LATEST is the bare name, and only single tokens parse
   // Qualified keys (`<name>.<qualifier>`) are reserved for versions and aliases: not a $LATEST view.
   assert.equal(functionViewKeys.parseLatest("my-fn.1"), undefined);
 });
+
+test("schedule keys are valid KV keys for any group and name (dots included) and parse back", async () => {
+  const { scheduleKeys } = await import("./subjects.ts");
+  for (const [group, name] of [["default", "nightly"], ["default", "a.b..c"], ["my-group_1", "-_."]] as const) {
+    const key = scheduleKeys.schedule(group, name);
+    assert.match(key, /^[-/_=.a-zA-Z0-9]+$/);
+    assert.doesNotMatch(key, /\.\.|^\.|\.$/);
+    assert.deepEqual(scheduleKeys.parseSchedule(key), { group, name });
+    assert.notEqual(scheduleKeys.lastTick(group, name), key);
+  }
+  assert.equal(scheduleKeys.parseSchedule("lease"), undefined);
+});

@@ -68,3 +68,20 @@ test("an invalid value makes its key resolve as absent without touching other ke
   m.watched("a", 4, put("a", "r2"));
   assert.equal(m.get("a")?.revisionId, "r2");
 });
+
+test("revisionOf follows the value held, and reservedTotal sums reservations of the views held", () => {
+  const map = createViewMap();
+  const reserved = (name: string, n?: number) => ({ kind: "put" as const, view: { ...view(name, `r-${name}`), ...(n === undefined ? {} : { reservedConcurrency: n }) } });
+  map.watched("a", 3, reserved("a", 5));
+  map.watched("b", 4, reserved("b"));
+  map.own("c", 9, reserved("c", 0));
+  assert.equal(map.revisionOf("a"), 3);
+  assert.equal(map.revisionOf("c"), 9);
+  assert.equal(map.revisionOf("missing"), 0);
+  assert.equal(map.reservedTotal, 5);
+  map.watched("b", 10, reserved("b", 7));
+  assert.equal(map.reservedTotal, 12);
+  map.watched("a", 11, { kind: "delete" });
+  assert.equal(map.reservedTotal, 7);
+  assert.equal(map.revisionOf("a"), 0);
+});
