@@ -1,17 +1,22 @@
 /**
- * `make bench`: two sections in one run, each fnmesh next to baselines on the same machine.
+ * `make bench`: three sections in one run, each fnmesh next to baselines on the same machine.
  * - isolates (isolates/run.ts): cold start, warm call overhead and idle memory of one function
  *   instance: fnmesh's isolate runtime vs node:vm contexts vs worker_threads.
  * - http (http-bench.ts): fnmesh through its Lambda API (cold start, warm latency, wrk throughput
  *   at 1/8/32 connections) vs a fresh-process-per-invocation server.
+ * - async (async/run.ts): Event invocations accepted through the Lambda API and completed end to
+ *   end, vs the same events through a bare JetStream consumer calling the handler in-process.
  * Prints the tables and writes bench/results/<timestamp>.json. Measures only; asserts nothing.
- * `--only=isolates` or `--only=http` runs one section.
+ * `--only=isolates|http|async` runs one section; `--events=N`, `--accept-seconds=S` and
+ * `--cpu-prof` (V8 profiles of the services, into bench/results/) tune the async section.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { defaultAsyncSettings, measureAsync } from "./async/run.ts";
+import type { AsyncResults } from "./async/types.ts";
 import { measureHttp } from "./http-bench.ts";
 import { measureIsolates } from "./isolates/run.ts";
 import { formatReport, machineInfo, Section, writeResults, type BenchResults, type HttpResults } from "./report.ts";
@@ -30,22 +35,40 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => { say(`${signal}: stopping`); interrupted.abort(); void stopAll().then(() => process.exit(130)); });
 }
 
-/** The sections asked for: `--only=http|isolates`, else both. */
+const args = parseArgs({
+  options: { only: { type: "string" }, events: { type: "string" }, "accept-seconds": { type: "string" }, "cpu-prof": { type: "boolean" } },
+}).values;
+
+/** The sections asked for: `--only=http|isolates|async`, else all three. */
 function sections(): Section[] {
-  const { only } = parseArgs({ options: { only: { type: "string" } } }).values;
-  if (only === undefined) return [Section.Isolates, Section.Http];
+  const { only } = args;
+  if (only === undefined) return [Section.Isolates, Section.Http, Section.Async];
   const all: string[] = Object.values(Section);
   if (!all.includes(only)) {
-    say(`unknown --only=${only}: use --only=${all.join(" or --only=")}, or no option for both`);
+    say(`unknown --only=${only}: use --only=${all.join(" or --only=")}, or no option for all`);
     process.exit(2);
   }
   return [only as Section];
 }
 
+/** A positive integer flag, or the default; exits on anything else. */
+function countFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) { say(`--${name}=${value}: expected a positive integer`); process.exit(2); }
+  return n;
+}
+
 try {
   const run = sections();
   const wantsHttp = run.includes(Section.Http);
-  const machine = machineInfo(wantsHttp ? await checkWrk() : "wrk not used"); // before any load, for its load average
+  const wantsAsync = run.includes(Section.Async);
+  const asyncSettings = {
+    ...defaultAsyncSettings,
+    events: countFlag("events", args.events, defaultAsyncSettings.events),
+    acceptSeconds: countFlag("accept-seconds", args["accept-seconds"], defaultAsyncSettings.acceptSeconds),
+  };
+  const machine = machineInfo(wantsHttp || wantsAsync ? await checkWrk() : "wrk not used"); // before any load, for its load average
   const date = new Date().toISOString();
 
   // First, while nothing else of the bench runs.
@@ -61,7 +84,18 @@ try {
     http = await measureHttp({ root, tmp, prefix, signal: interrupted.signal, say, onStop: (stop) => stops.push(stop) });
   }
 
-  const base = { date, machine, sections: run, ...(isolates ? { isolates } : {}) };
+  let asyncResults: AsyncResults | undefined;
+  if (wantsAsync) {
+    const tmp = await mkdtemp(join(tmpdir(), "fnmesh-bench-async-"));
+    stops.push(() => rm(tmp, { recursive: true, force: true }));
+    asyncResults = await measureAsync({
+      root, tmp, prefix: `bench-${randomBytes(4).toString("hex")}`, settings: asyncSettings, signal: interrupted.signal,
+      say: (msg) => say(`async: ${msg}`), onStop: (stop) => stops.push(stop),
+      ...(args["cpu-prof"] ? { cpuProfDir: join(root, "bench/results", `cpuprof-${date.replace(/[:.]/g, "-")}`) } : {}),
+    });
+  }
+
+  const base = { date, machine, sections: run, ...(isolates ? { isolates } : {}), ...(asyncResults ? { async: asyncResults } : {}) };
   const results: BenchResults = http ? { ...base, ...http } : base;
   process.stdout.write(formatReport(results));
   say(`results written to ${await writeResults(join(root, "bench/results"), results)}`);

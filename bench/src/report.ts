@@ -2,6 +2,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
+import { formatAsyncSection } from "./async/report.ts";
+import type { AsyncResults } from "./async/types.ts";
 import { formatIsolateSection } from "./isolates/report.ts";
 import type { IsolateResults } from "./isolates/types.ts";
 import type { ServiceLog } from "./stack.ts";
@@ -37,7 +39,7 @@ export interface HttpResults {
   serviceLogs: ServiceLog[];
 }
 
-export const Section = { Http: "http", Isolates: "isolates" } as const;
+export const Section = { Http: "http", Isolates: "isolates", Async: "async" } as const;
 export type Section = (typeof Section)[keyof typeof Section];
 
 /**
@@ -49,6 +51,8 @@ export type BenchResults = {
   machine: Machine;
   sections: Section[];
   isolates?: IsolateResults;
+  /** The async section (Event invocations end to end next to a bare-consumer floor), when it ran. */
+  async?: AsyncResults;
 } & (HttpResults | { [K in keyof HttpResults]?: undefined });
 
 export function machineInfo(wrk: string): Machine {
@@ -125,7 +129,7 @@ function formatHttpSection(r: HttpResults): string[] {
   ];
 }
 
-/** The tables and notes printed at the end of a run: the HTTP section, then the isolate section. */
+/** The tables and notes printed at the end of a run: the HTTP section, the isolate section, the async section. */
 export function formatReport(r: BenchResults): string {
   const m = r.machine;
   return [
@@ -134,6 +138,7 @@ export function formatReport(r: BenchResults): string {
     `machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB, ${m.platform}, Node ${m.node}, ${m.wrk}, load average ${m.loadAverage.toFixed(2)} at start`,
     ...(r.fnmesh !== undefined ? ["", ...formatHttpSection(r)] : []),
     ...(r.isolates !== undefined ? ["", ...formatIsolateSection(r.isolates)] : []),
+    ...(r.async !== undefined ? ["", ...formatAsyncSection(r.async)] : []),
     "",
   ].join("\n");
 }

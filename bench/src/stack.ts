@@ -5,6 +5,7 @@
  * without calling it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { startNats, startPostgres } from "@fnmesh/test-harness";
@@ -39,7 +40,13 @@ export interface Stack {
   /** Lambda API base URL, `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
   readonly credentials: Credentials;
+  /** The nats-server every service uses (the async section connects to it too). */
+  readonly natsUrl: string;
+  /** Process ids of the services and of nats-server (when found), for CPU counters. */
+  pids(): { name: ServiceName | "nats-server"; pid: number }[];
   logs(): ServiceLog[];
+  /** Stops the four services only (as `stop()` does), leaving nats-server and PostgreSQL running. */
+  stopServices(): Promise<void>;
   /**
    * Stops the services one by one in reverse start order (ingest first, so no request is left
    * dispatching to an executor that is already gone; SIGTERM, then SIGKILL after 10 s), then the
@@ -59,8 +66,20 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function spawnService(root: string, name: ServiceName, env: NodeJS.ProcessEnv, stopping: () => boolean): Service {
-  const flags = name === "executor" ? ["--no-node-snapshot"] : [];
+export interface StackOptions {
+  credentials?: Credentials;
+  /**
+   * Write a V8 CPU profile of every service process into this directory when it stops
+   * (`--cpu-prof --cpu-prof-dir`); the profiler's own overhead slows the services a little.
+   */
+  cpuProfDir?: string;
+}
+
+function spawnService(root: string, name: ServiceName, env: NodeJS.ProcessEnv, stopping: () => boolean, cpuProfDir?: string): Service {
+  const flags = [
+    ...(name === "executor" ? ["--no-node-snapshot"] : []),
+    ...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${name}.\${pid}.cpuprofile`] : []),
+  ];
   const child = spawn(process.execPath, [...flags, resolve(root, `services/${name}/src/main.ts`)], {
     env, stdio: ["ignore", "pipe", "pipe"],
   });
@@ -114,8 +133,16 @@ async function waitHealthy(endpoint: string, services: readonly Service[]): Prom
   throw new Error(`fnmesh did not become healthy within ${HEALTH_TIMEOUT_MS} ms (last /healthz: ${last})\n${describeFailure(services)}`);
 }
 
+/** The pid in nats-server's ports file name (`nats-server_<pid>.ports`), if there is one. */
+async function natsPid(dir: string | undefined): Promise<number | undefined> {
+  if (dir === undefined) return undefined;
+  const file = (await readdir(dir).catch(() => [])).find((f) => /^nats-server_\d+\.ports$/.test(f));
+  return file ? Number(/\d+/.exec(file)?.[0]) : undefined;
+}
+
 /** Starts servers and the four services; on any failure stops what it started and rethrows. */
-export async function startStack(root: string, credentials: Credentials = BENCH_CREDENTIALS): Promise<Stack> {
+export async function startStack(root: string, options: StackOptions = {}): Promise<Stack> {
+  const credentials = options.credentials ?? BENCH_CREDENTIALS;
   const cleanups: (() => Promise<unknown>)[] = [];
   const services: Service[] = [];
   let stopping = false;
@@ -123,11 +150,15 @@ export async function startStack(root: string, credentials: Credentials = BENCH_
   const killAll = () => { for (const s of services) if (s.child.exitCode === null) s.child.kill("SIGKILL"); };
   process.on("exit", killAll);
 
-  let stopped: Promise<void> | undefined;
-  const stop = () => stopped ??= (async () => {
+  let servicesStopped: Promise<void> | undefined;
+  const stopServices = () => servicesStopped ??= (async () => {
     stopping = true;
     for (const s of [...services].reverse()) await terminate(s.child);
     process.removeListener("exit", killAll);
+  })();
+  let stopped: Promise<void> | undefined;
+  const stop = () => stopped ??= (async () => {
+    await stopServices();
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   })();
 
@@ -150,10 +181,15 @@ export async function startStack(root: string, credentials: Credentials = BENCH_
       FNMESH_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       FNMESH_LOG_LEVEL: "warn",
     };
-    for (const name of SERVICES) services.push(spawnService(root, name, env, () => stopping));
+    for (const name of SERVICES) services.push(spawnService(root, name, env, () => stopping, options.cpuProfDir));
     const endpoint = `http://127.0.0.1:${port}`;
     await waitHealthy(endpoint, services);
-    return { endpoint, credentials, logs: () => services.map((s) => s.log), stop };
+    const natsServerPid = await natsPid(nats.dir);
+    const pids = () => [
+      ...services.flatMap((s) => (s.child.pid === undefined ? [] : [{ name: s.log.service, pid: s.child.pid }])),
+      ...(natsServerPid === undefined ? [] : [{ name: "nats-server" as const, pid: natsServerPid }]),
+    ];
+    return { endpoint, credentials, natsUrl: nats.url, pids, logs: () => services.map((s) => s.log), stopServices, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -15,7 +15,14 @@ import type { Credentials } from "./stack.ts";
 const INSTALL_HINT = "wrk is required for the throughput runs: install it with `apt-get install -y wrk`";
 
 /** One HTTP request exactly as wrk will send it. */
-export interface PreparedRequest { url: string; method: "POST"; headers: Record<string, string>; body: string }
+export interface PreparedRequest {
+  url: string; method: "POST"; headers: Record<string, string>; body: string;
+  /**
+   * The one right answer's status (e.g. 202 for an Event invoke, whose body is empty); when unset,
+   * a right answer is 2xx without X-Amz-Function-Error and with the handler's `"ok":true`.
+   */
+  expectStatus?: number;
+}
 
 export interface WrkResult {
   connections: number;
@@ -34,14 +41,19 @@ export interface WrkResult {
   output: string;
 }
 
-/** Signs POST /2015-03-31/functions/<name>/invocations with `body` as the Lambda SDK would. */
-export async function signInvoke(endpoint: string, functionName: string, body: string, credentials: Credentials): Promise<PreparedRequest> {
+/**
+ * Signs POST /2015-03-31/functions/<name>/invocations with `body` as the Lambda SDK would; `extraHeaders`
+ * (e.g. `x-amz-invocation-type: Event`) are signed too.
+ */
+export async function signInvoke(
+  endpoint: string, functionName: string, body: string, credentials: Credentials, extraHeaders: Record<string, string> = {},
+): Promise<PreparedRequest> {
   const base = new URL(endpoint);
   const path = `/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
   const signer = new SignatureV4({ service: "lambda", region: "us-east-1", sha256: Sha256, credentials });
   const signed = await signer.sign(new HttpRequest({
     method: "POST", protocol: base.protocol, hostname: base.hostname, port: Number(base.port), path,
-    headers: { host: base.host, "content-type": "application/json" }, body,
+    headers: { host: base.host, "content-type": "application/json", ...extraHeaders }, body,
   }));
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(signed.headers)) headers[name] = String(value);
@@ -77,8 +89,12 @@ function luaScript(req: PreparedRequest): string {
     "local threads = {}",
     "function setup(thread) table.insert(threads, thread) end",
     "function response(status, headers, body)",
-    "  local fnerr = headers[\"x-amz-function-error\"] or headers[\"X-Amz-Function-Error\"]",
-    "  if status < 200 or status > 299 or fnerr or not string.find(body or \"\", '\"ok\"%s*:%s*true') then bad = bad + 1 end",
+    ...(req.expectStatus !== undefined
+      ? [`  if status ~= ${req.expectStatus} then bad = bad + 1 end`]
+      : [
+        "  local fnerr = headers[\"x-amz-function-error\"] or headers[\"X-Amz-Function-Error\"]",
+        "  if status < 200 or status > 299 or fnerr or not string.find(body or \"\", '\"ok\"%s*:%s*true') then bad = bad + 1 end",
+      ]),
     "end",
     "function done(summary, latency, requests)",
     "  local total = 0",
@@ -125,7 +141,7 @@ function parseWrkOutput(output: string): Omit<WrkResult, "connections" | "thread
   };
 }
 
-interface WrkRun {
+export interface WrkRun {
   request: PreparedRequest;
   connections: number;
   durationS: number;
@@ -135,7 +151,7 @@ interface WrkRun {
 }
 
 /** Runs `wrk --latency` with the request's script; rejects if wrk fails or reports no requests. */
-async function runWrk(run: WrkRun): Promise<WrkResult> {
+export async function runWrk(run: WrkRun): Promise<WrkResult> {
   await writeFile(run.scriptPath, luaScript(run.request));
   const threads = Math.min(2, run.connections);
   const args = [`-t${threads}`, `-c${run.connections}`, `-d${run.durationS}s`, "--timeout", "10s", "--latency", "-s", run.scriptPath, run.request.url];

@@ -1,0 +1,44 @@
+/**
+ * CPU time per process, read before and after a run: cheap counters that show where an event's
+ * cost goes without a profiler slowing anything down. Services and nats-server from
+ * /proc/<pid>/stat (user + system clock ticks, Linux only); this process from process.cpuUsage().
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+let ticksPerSec: number | undefined;
+function clockTicks(): number {
+  if (ticksPerSec === undefined) {
+    try { ticksPerSec = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100; } catch { ticksPerSec = 100; }
+  }
+  return ticksPerSec;
+}
+
+/** User + system CPU ms of `pid` so far; NaN when it cannot be read (gone, or not Linux). */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start at state (field 3); utime, stime are 14, 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export const ownCpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+export interface CpuReading { name: string; ms: number }
+
+/** Reads every process now; `diff` of two readings gives each one's CPU ms in between. */
+export function readCpu(pids: readonly { name: string; pid: number }[]): CpuReading[] {
+  return [...pids.map(({ name, pid }) => ({ name, ms: processCpuMs(pid) })), { name: "bench (publisher, observer)", ms: ownCpuMs() }];
+}
+
+export function diffCpu(before: readonly CpuReading[], after: readonly CpuReading[], events: number): { name: string; cpuMs: number; perEventUs: number }[] {
+  return after.map((a) => {
+    const b = before.find((x) => x.name === a.name);
+    const cpuMs = b ? a.ms - b.ms : Number.NaN;
+    return { name: a.name, cpuMs, perEventUs: events > 0 ? (cpuMs * 1000) / events : Number.NaN };
+  });
+}

@@ -1,0 +1,84 @@
+/** The async section's table: fnmesh's Event path next to the bare-consumer floor. */
+import { formatTable, ratioText, type Better } from "../table.ts";
+import type { AsyncResults, PathResult, ProcessCpu } from "./types.ts";
+
+type Unit = "events/s" | "ms" | "count";
+interface Row { metric: string; unit: Unit; fnmesh: number | undefined; floor: number | undefined; better?: Better }
+
+function fmt(v: number | undefined, unit: Unit): string {
+  if (v === undefined || Number.isNaN(v)) return "—";
+  if (unit !== "ms") return Math.round(v).toLocaleString("en-US");
+  return v < 10 ? v.toFixed(2) : v < 1000 ? v.toFixed(1) : Math.round(v).toLocaleString("en-US");
+}
+
+function rows(r: AsyncResults): Row[] {
+  const a = r.accepted;
+  const path = (f: (p: PathResult) => number): Pick<Row, "fnmesh" | "floor"> => ({ fnmesh: f(r.fnmesh), floor: f(r.floor) });
+  return [
+    { metric: `accepted via Lambda API (wrk -c${a.run.connections}, Event → 202)`, unit: "events/s", fnmesh: a.acceptedPerSec, floor: undefined },
+    { metric: "  202 latency p50", unit: "ms", fnmesh: a.run.p50Ms, floor: undefined },
+    { metric: "  202 latency p99", unit: "ms", fnmesh: a.run.p99Ms, floor: undefined },
+    { metric: "  accepted (warm-up + run)", unit: "count", fnmesh: a.accepted, floor: undefined },
+    { metric: "  wrong answers (not 202) / socket errors", unit: "count", fnmesh: a.warmup.badResponses + a.run.badResponses + sockets(a.run) + sockets(a.warmup), floor: undefined },
+    { metric: "  ran (of the accepted)", unit: "count", fnmesh: a.completed, floor: undefined },
+    { metric: "  duplicate runs", unit: "count", fnmesh: a.duplicates, floor: undefined },
+    { metric: "  missing (accepted, never ran)", unit: "count", fnmesh: a.missing, floor: undefined },
+    { metric: "  ran beyond the accepted count (wrk gave up on a stored one)", unit: "count", fnmesh: a.extra, floor: undefined },
+    { metric: `stored (PubAck), ${r.settings.publishWindow} in flight`, unit: "events/s", ...path((p) => p.publishedPerSec), better: "higher" },
+    { metric: "completed end to end (first publish → last run)", unit: "events/s", ...path((p) => p.completedPerSec), better: "higher" },
+    { metric: "  elapsed", unit: "ms", ...path((p) => p.elapsedMs), better: "lower" },
+    { metric: "accept→start delay p50", unit: "ms", ...path((p) => p.delay.p50), better: "lower" },
+    { metric: "accept→start delay p99", unit: "ms", ...path((p) => p.delay.p99), better: "lower" },
+    { metric: "events completed", unit: "count", ...path((p) => p.completed) },
+    { metric: "  duplicate runs", unit: "count", ...path((p) => p.duplicates) },
+    { metric: "  missing (published, never ran)", unit: "count", ...path((p) => p.missing) },
+    { metric: "  publish failures", unit: "count", ...path((p) => p.publishErrors) },
+    { metric: "  wrong answers (fnmesh: ERROR log lines)", unit: "count", ...path((p) => p.wrongAnswers) },
+  ];
+}
+
+const sockets = (w: { socketErrors: { connect: number; read: number; write: number; timeout: number } }) =>
+  w.socketErrors.connect + w.socketErrors.read + w.socketErrors.write + w.socketErrors.timeout;
+
+function cpuLine(label: string, cpu: readonly ProcessCpu[]): string {
+  const total = cpu.reduce((n, c) => n + (Number.isNaN(c.cpuMs) ? 0 : c.cpuMs), 0);
+  return `  ${label}: ${cpu.map((c) => `${c.name} ${fmt(c.perEventUs, "count")}`).join(", ")}; total ${fmt(total, "count")} ms CPU`;
+}
+
+export function formatAsyncSection(r: AsyncResults): string[] {
+  const s = r.settings;
+  const body = rows(r).map((row) => [
+    row.metric, row.unit, fmt(row.fnmesh, row.unit), fmt(row.floor, row.unit),
+    row.better ? ratioText(row.fnmesh, row.floor, row.better) : "—",
+  ]);
+  const ended = `fnmesh ${r.fnmesh.ended}, floor ${r.floor.ended}, API events ${r.accepted.ended}`;
+  const logLines = r.serviceLogs.reduce((n, l) => n + l.total - l.whileStopping, 0);
+  const crashed = r.serviceLogs.filter((l) => l.exitedEarly);
+  const out = [
+    "async: Event invocations end to end (trivial handler)",
+    `fnmesh: createInvokeClient(nc).enqueue → FNMESH_ASYNC → scheduler → executor (V8 isolate); a run counts at its REPORT line on fnmesh.logs.<fn>`,
+    `floor: the same ${s.events} events on a bench stream of the same nats-server, one bare pull consumer (batch ${s.floorBatch}) calling the handler in-process, fnmesh's services stopped`,
+    `samples: ${s.events} events per path, ${s.publishWindow} publishes in flight; accepted: wrk ${s.acceptSeconds} s at ${s.acceptConnections} connections after 1 s at 8`,
+    "",
+    ...formatTable(["metric", "unit", "fnmesh", "floor", "ratio"], body),
+    "ratio > 1 means fnmesh is better: fnmesh/floor for rates, floor/fnmesh for times. Target on 2 cores: ≥ 5,000 events/s completed.",
+    "accept→start: the run's START line (executor clock) or the floor's handler call, minus the envelope's acceptedAt (bench clock), same machine;",
+    "  all events are published as a burst, so the delay is mostly time spent queued behind earlier events.",
+    `waits ended: ${ended}; service log lines at warn or above during the run: ${logLines}` +
+      (crashed.length ? `; exited early: ${crashed.map((l) => `${l.service} (${l.exitedEarly})`).join(", ")}` : ""),
+    "CPU µs per event during the completed run (from /proc and process.cpuUsage):",
+    cpuLine("fnmesh", r.cpu.fnmesh),
+    cpuLine("floor", r.cpu.floor),
+    ...r.errors.slice(0, 10).map((e) => `  problem: ${e}`),
+    ...r.serviceLogs.filter((l) => l.total > 0).map((l) => `  ${l.service}: ${l.total} line(s), first: ${l.lines[0]?.slice(0, 300) ?? ""}`),
+  ];
+  for (const p of r.profiles ?? []) {
+    out.push(
+      `profile ${p.file}: ${fmt(p.totalMs, "count")} ms sampled, ${p.idlePercent.toFixed(0)}% idle, GC ${p.gcPercent.toFixed(1)}%; self time by package (% of samples, µs/event):`,
+      `  ${p.byPackage.map((e) => `${e.fn} ${e.percent.toFixed(1)}% ${e.perEventUs.toFixed(1)}`).join("; ")}`,
+      "  top functions:",
+      ...p.top.slice(0, 10).map((e) => `    ${e.percent.toFixed(1).padStart(5)}% ${e.perEventUs.toFixed(1).padStart(7)} µs/event  ${e.fn}`),
+    );
+  }
+  return out;
+}
