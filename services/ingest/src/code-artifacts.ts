@@ -1,8 +1,8 @@
 /**
  * Turns an uploaded zip into stored artifacts: the zip (for re-bundling when Handler changes) and the
  * runnable bundle, both content-addressed in the code object store, plus the CodeRef executors use.
- * The CPU work (body parsing, base64, hashing, unzip, esbuild) runs on the deploy pool's worker
- * threads; this thread only stores results.
+ * The CPU work (body parsing, base64, hashing, unzip, esbuild) runs in the deploy pool's processes;
+ * this thread only stores results.
  */
 import type { ObjectStore } from "@nats-io/obj";
 import { BUNDLE_FORMAT_VERSION, BundleError } from "@fnmesh/bundle";
@@ -51,19 +51,19 @@ export function createCodeArtifacts(store: ObjectStore, pool: DeployPool): CodeA
     await store.putBlob({ name: key }, data);
   }
 
-  /** Bundles on a worker; the zip is handed over and comes back with the result. */
+  /** Bundles in a deploy process. */
   async function bundle(zip: Uint8Array, handler: string): Promise<{ zip: Uint8Array; codeRef: CodeRef }> {
     const done = await pool.run({ kind: "bundle", zip, handler }).catch((err: unknown) => { throw toApiError(err); });
     const built = done.built;
-    if (!built.ok) return { zip: done.zip, codeRef: { kind: "error", errorType: built.errorType, errorMessage: built.errorMessage } };
+    if (!built.ok) return { zip, codeRef: { kind: "error", errorType: built.errorType, errorMessage: built.errorMessage } };
     await putIfAbsent(codeKeys.bundle(built.sha256), built.code);
-    return { zip: done.zip, codeRef: { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: BUNDLE_FORMAT_VERSION } };
+    return { zip, codeRef: { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: BUNDLE_FORMAT_VERSION } };
   }
 
   return {
     async readDeployBody<O extends DeployOperation>(operation: O, body: Uint8Array) {
       const read = await pool.run({ kind: "read-body", operation, body });
-      // The worker ran the operation's schema; the fields are that schema's output.
+      // The deploy process ran the operation's schema; the fields are that schema's output.
       return { fields: read.fields as unknown as DeployBodies[O], ...(read.zip ? { zip: read.zip } : {}) };
     },
     async fromZip(decoded, handler) {

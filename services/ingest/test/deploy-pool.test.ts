@@ -1,9 +1,12 @@
 /**
- * The deploy pool with its real worker entry: past the queue, jobs are refused with Lambda's
- * throttle instead of waiting; a job's errors come back as the errors the route would throw.
+ * The deploy pool with its real process entry: past the queue, jobs are refused with Lambda's
+ * throttle instead of waiting; a job's errors come back as the errors the route would throw; a
+ * deploy process that dies (heap limit, kill -9) fails its own job and is replaced.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import { isFnmeshError } from "@fnmesh/protocol";
 import { createLogger } from "@fnmesh/telemetry";
 import { createDeployPool } from "../src/deploy/deploy-pool.ts";
 import { LambdaApiError } from "../src/lambda/errors.ts";
@@ -39,3 +42,53 @@ describe("deploy pool", () => {
     }
   });
 });
+
+describe("deploy processes", () => {
+  test("a job that exhausts its process's heap fails alone; ingest's process lives on and the next job runs in a new process", async () => {
+    const pool = createDeployPool({ size: 1, queueDepth: 1, log, heapLimitMb: 64 });
+    try {
+      // A valid JSON body whose text alone is several times the 64 MB heap once decoded and parsed.
+      const huge = new TextEncoder().encode(JSON.stringify({ ZipFile: "A".repeat(200 * 1024 * 1024) }));
+      await assert.rejects(pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: huge }),
+        (err: unknown) => isFnmeshError(err) && err.code === "internal" && /deploy process failed/.test(err.message));
+      assert.equal(pool.stats().crashed, 1);
+      const next = await pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: small() });
+      assert.deepEqual(next.fields, { RevisionId: "r1" });
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  test("a deploy process killed mid-job fails that job only", async () => {
+    const pool = createDeployPool({ size: 1, queueDepth: 2, log });
+    try {
+      await pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: small() });
+      const pids = deployChildren();
+      assert.equal(pids.length, 1, "one deploy process, started by the first job");
+      const running = pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: small() });
+      const queued = pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: small() });
+      process.kill(pids[0]!, "SIGKILL");
+      const [a, b] = await Promise.allSettled([running, queued]);
+      // The kill may land before or after the first job's answer; the queued one runs either way.
+      assert.equal(b.status, "fulfilled");
+      if (a.status === "rejected") assert.ok(isFnmeshError(a.reason) && a.reason.code === "internal");
+      assert.equal((await pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: small() })).fields.RevisionId, "r1");
+    } finally {
+      await pool.stop();
+    }
+  });
+});
+
+/** Pids of this process's deploy children (deploy-child.ts), from /proc. */
+function deployChildren(): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${name}/cmdline`, "utf8").includes("deploy-child.ts")) out.push(Number(name));
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}

@@ -1,46 +1,50 @@
 /**
- * A pool of worker threads for deploy work, so parsing a 70 MB body, inflating 250 MiB or running
- * esbuild never holds the thread that serves requests. At most `size` jobs run at once, `queueDepth`
- * more wait; past that a job is refused with Lambda's control-plane throttle (429
- * TooManyRequestsException, "Rate exceeded"), which the AWS SDKs retry with backoff, rather than
- * holding more request bodies in memory. A worker that dies (an uncaught error, or the heap limit
- * when V8 reports it as ERR_WORKER_OUT_OF_MEMORY) fails only the job it was running and is replaced
- * for the next one.
+ * A pool of deploy processes, so parsing a 70 MB body, inflating 250 MiB or running esbuild never
+ * holds the thread that serves requests, and no deploy can take ingest down: each runs in a forked
+ * `node` process with its own heap limit (V8 may abort a whole process when a limit is hit inside
+ * some native allocations — with worker threads that process was ingest). At most `size` jobs run
+ * at once, `queueDepth` more wait; past that a job is refused with Lambda's control-plane throttle
+ * (429 TooManyRequestsException, "Rate exceeded"), which the AWS SDKs retry with backoff, rather
+ * than holding more request bodies in memory. A process that dies (an uncaught error, its heap
+ * limit, a kill) fails only the job it was running and is replaced for the next one. Bodies and
+ * results cross in 1 MiB chunks (chunked-ipc.ts), so the copies never hold the event loop.
  */
-import { Worker, type ResourceLimits } from "node:worker_threads";
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { BundleError } from "@fnmesh/bundle";
 import { Component, ErrorCode, FnmeshError } from "@fnmesh/protocol";
 import type { Logger } from "@fnmesh/telemetry";
 import { LambdaApiError } from "../lambda/errors.ts";
-import { transferablesOf, type DeployFailure, type DeployJob, type DeployReply, type DeployResult } from "./messages.ts";
+import { createChunkedReceiver, sendChunked } from "./chunked-ipc.ts";
+import type { DeployFailure, DeployJob, DeployReply, DeployResult } from "./messages.ts";
 
 export interface DeployPoolOptions {
-  /** Jobs running at once (one worker thread each). */
+  /** Jobs running at once (one process each). */
   size: number;
-  /** Jobs waiting for a worker before new ones are refused. */
+  /** Jobs waiting for a process before new ones are refused. */
   queueDepth: number;
   log: Logger;
-  /** Per-worker V8 limits; a job that passes them fails alone. */
-  resourceLimits?: ResourceLimits;
-  /** The worker entry; tests may point elsewhere. */
-  workerUrl?: URL;
+  /** Each deploy process's V8 old-space limit (`--max-old-space-size`); a job that passes it fails alone. */
+  heapLimitMb?: number;
+  /** The process entry; tests may point elsewhere. */
+  entryUrl?: URL;
 }
 
 export interface DeployPool {
-  /** Runs a job on a worker; its buffers are transferred (detached here). */
+  /** Runs a job in a deploy process. */
   run<K extends DeployJob["kind"]>(job: Extract<DeployJob, { kind: K }>): Promise<Extract<DeployResult, { kind: K }>>;
-  /** Jobs running and waiting, workers alive, workers lost to crashes (for tests and logs). */
-  stats(): { running: number; queued: number; workers: number; crashed: number };
-  /** Terminates the workers; running and queued jobs fail as unavailable. */
+  /** Jobs running and waiting, processes alive, processes lost to crashes (for tests and logs). */
+  stats(): { running: number; queued: number; processes: number; crashed: number };
+  /** Kills the processes; running and queued jobs fail as unavailable. */
   stop(): Promise<void>;
 }
 
 /**
  * Room for a 70 MB body (~210 MB of strings: the text, the parsed base64, its whitespace-free copy)
- * and esbuild's output with a wide margin: V8 may abort the whole process, not just the worker, when
- * the limit is hit inside some native allocations (seen when a 200 MB body met a 64 MB limit).
+ * and esbuild's output with a wide margin. Unzipped files are ArrayBuffers outside this limit,
+ * bounded by Lambda's 250 MB unzipped limit that the unzip counts.
  */
-export const DEFAULT_DEPLOY_RESOURCE_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 1024 };
+export const DEFAULT_DEPLOY_HEAP_LIMIT_MB = 1024;
 
 interface Pending {
   job: DeployJob;
@@ -48,42 +52,46 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-interface Slot { worker: Worker; current?: Pending }
+interface Slot { child: ChildProcess; current?: Pending }
 
 export function createDeployPool(options: DeployPoolOptions): DeployPool {
-  const workerUrl = options.workerUrl ?? new URL("./deploy-worker.ts", import.meta.url);
-  const resourceLimits = options.resourceLimits ?? DEFAULT_DEPLOY_RESOURCE_LIMITS;
+  const entry = fileURLToPath(options.entryUrl ?? new URL("./deploy-child.ts", import.meta.url));
+  const heapLimitMb = options.heapLimitMb ?? DEFAULT_DEPLOY_HEAP_LIMIT_MB;
   const slots = new Set<Slot>();
   const queue: Pending[] = [];
   let crashed = 0;
   let stopped = false;
 
   function spawn(): Slot {
-    // No execArgv: the parent's flags (e.g. --cpu-prof, test runner flags) are not all valid in workers.
-    const worker = new Worker(workerUrl, { resourceLimits, execArgv: [] });
-    worker.unref();
-    const slot: Slot = { worker };
+    // Only the heap limit: the parent's flags (e.g. --cpu-prof, test runner flags) are not for it.
+    const child = fork(entry, [], {
+      execArgv: [`--max-old-space-size=${heapLimitMb}`], serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    // An idle deploy process keeps nothing alive; a running job does (see pump/settle).
+    child.unref();
+    child.channel?.unref();
+    const slot: Slot = { child };
     slots.add(slot);
-    worker.on("message", (reply: DeployReply) => {
+    child.on("message", createChunkedReceiver((reply) => {
       const pending = slot.current;
       slot.current = undefined;
-      if (pending) settle(pending, reply);
+      child.channel?.unref();
+      if (pending) settle(pending, reply as DeployReply);
       pump();
-    });
+    }));
     const lose = (cause: unknown) => {
       if (!slots.delete(slot)) return;
       const pending = slot.current;
       slot.current = undefined;
       if (stopped) return;
       crashed += 1;
-      options.log.error("deploy worker lost; it will be replaced", { err: cause, job: pending?.job.kind });
-      pending?.reject(new FnmeshError(ErrorCode.Internal, Component.Ingest, "the deploy worker failed", { cause }));
-      void worker.terminate();
+      options.log.error("deploy process lost; it will be replaced", { err: cause, job: pending?.job.kind });
+      pending?.reject(new FnmeshError(ErrorCode.Internal, Component.Ingest, "the deploy process failed", { cause }));
+      child.kill("SIGKILL");
       pump();
     };
-    // 'error': an uncaught exception or ERR_WORKER_OUT_OF_MEMORY; 'exit' follows it, or comes alone.
-    worker.on("error", lose);
-    worker.on("exit", (code) => lose(new Error(`deploy worker exited with code ${code}`)));
+    child.on("error", lose);
+    child.on("exit", (code, signal) => lose(new Error(`deploy process exited with ${signal ?? `code ${code}`}`)));
     return slot;
   }
 
@@ -94,7 +102,10 @@ export function createDeployPool(options: DeployPoolOptions): DeployPool {
       if (!slot) return;
       const pending = queue.shift() as Pending;
       slot.current = pending;
-      slot.worker.postMessage(pending.job, transferablesOf(pending.job));
+      slot.child.channel?.ref();
+      sendChunked(slot.child, pending.job).catch((err: unknown) => {
+        if (slot.current === pending) { slot.current = undefined; pending.reject(err); slot.child.kill("SIGKILL"); }
+      });
     }
   }
 
@@ -111,7 +122,7 @@ export function createDeployPool(options: DeployPoolOptions): DeployPool {
         pump();
       });
     },
-    stats: () => ({ running: running(), queued: queue.length, workers: slots.size, crashed }),
+    stats: () => ({ running: running(), queued: queue.length, processes: slots.size, crashed }),
     async stop() {
       stopped = true;
       const unavailable = () => new FnmeshError(ErrorCode.Unavailable, Component.Ingest, "ingest is stopping");
@@ -119,7 +130,11 @@ export function createDeployPool(options: DeployPoolOptions): DeployPool {
       const all = [...slots];
       slots.clear();
       for (const slot of all) slot.current?.reject(unavailable());
-      await Promise.all(all.map((slot) => slot.worker.terminate()));
+      await Promise.all(all.map((slot) => new Promise<void>((resolve) => {
+        if (slot.child.exitCode !== null || slot.child.signalCode !== null) { resolve(); return; }
+        slot.child.once("exit", () => resolve());
+        slot.child.kill("SIGKILL");
+      })));
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * What ingest's main thread and its deploy workers send each other (deploy-worker.ts). Buffers in
- * these messages are transferred, never copied: after `run`, the sender's view is detached.
+ * What ingest and its deploy processes send each other (deploy-child.ts), over IPC with large
+ * buffers in chunks (chunked-ipc.ts). The sender keeps its own buffers.
  */
 import type { BundleErrorCode, UserCodeErrorType } from "@fnmesh/bundle";
 
@@ -15,7 +15,7 @@ export type DecodedZip =
 export type DeployJob =
   /** JSON.parse + schema check of the whole body, then base64 decode and SHA-256 of the zip. */
   | { kind: "read-body"; operation: DeployOperation; body: Uint8Array }
-  /** unpackZip + buildBundle. The zip comes back (transferred) for the caller to store. */
+  /** unpackZip + buildBundle. */
   | { kind: "bundle"; zip: Uint8Array; handler: string };
 
 export type BuiltCode =
@@ -25,39 +25,12 @@ export type BuiltCode =
 export type DeployResult =
   /** `fields`: the validated body without the zip string. `zip` is absent when the body has none. */
   | { kind: "read-body"; fields: Record<string, unknown>; zip?: DecodedZip }
-  | { kind: "bundle"; zip: Uint8Array; built: BuiltCode };
+  | { kind: "bundle"; built: BuiltCode };
 
-/** A failure as data (errors do not keep their class across threads). */
+/** A failure as data (errors do not keep their class across processes). */
 export type DeployFailure =
   | { kind: "bundle"; code: BundleErrorCode; message: string }
   | { kind: "api"; status: number; type: string; message: string }
   | { kind: "internal"; message: string };
 
 export type DeployReply = { ok: true; result: DeployResult } | { ok: false; failure: DeployFailure };
-
-/** The buffers a job or result hands over. */
-export function transferablesOf(value: DeployJob | DeployResult): ArrayBuffer[] {
-  const views: Uint8Array[] = [];
-  if (value.kind === "read-body") {
-    if ("body" in value) views.push(value.body);
-    else if (value.zip?.ok) views.push(value.zip.bytes);
-  } else {
-    views.push(value.zip);
-    if ("built" in value && value.built.ok) views.push(value.built.code);
-  }
-  return ownedBuffers(views);
-}
-
-/**
- * A view's buffer can be transferred only when the view is all of it (Node pools small Buffers
- * in shared slabs) and it is not shared; other views are copied by structured clone, which for
- * those is small.
- */
-function ownedBuffers(views: Uint8Array[]): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  for (const view of views) {
-    const buffer = view.buffer;
-    if (buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength) out.add(buffer);
-  }
-  return [...out];
-}
