@@ -14,10 +14,13 @@ function clockTicks(): number {
   return ticksPerSec;
 }
 
-/** User + system CPU ms of `pid` so far; NaN when it cannot be read (gone, or not Linux). */
-export function processCpuMs(pid: number): number {
+/**
+ * User + system CPU ms so far of process `pid` (all its threads), or of one thread with `tid`;
+ * NaN when it cannot be read (gone, or not Linux).
+ */
+export function processCpuMs(pid: number, tid?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
     // Fields after the command name (which may hold spaces) start at state (field 3); utime, stime are 14, 15.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
@@ -30,9 +33,21 @@ export const ownCpuMs = (): number => { const u = process.cpuUsage(); return (u.
 
 export interface CpuReading { name: string; ms: number }
 
+/**
+ * The executor's main thread, apart: its event loop is where invocations queue, while isolate
+ * code runs on isolated-vm's threads, which the process total includes.
+ */
+const MAIN_THREAD_OF = new Set(["executor"]);
+
 /** Reads every process now; `diff` of two readings gives each one's CPU ms in between. */
 export function readCpu(pids: readonly { name: string; pid: number }[]): CpuReading[] {
-  return [...pids.map(({ name, pid }) => ({ name, ms: processCpuMs(pid) })), { name: "bench (publisher, observer)", ms: ownCpuMs() }];
+  return [
+    ...pids.flatMap(({ name, pid }) => [
+      { name, ms: processCpuMs(pid) },
+      ...(MAIN_THREAD_OF.has(name) ? [{ name: `(${name} main thread)`, ms: processCpuMs(pid, pid) }] : []),
+    ]),
+    { name: "bench (publisher, observer)", ms: ownCpuMs() },
+  ];
 }
 
 export function diffCpu(before: readonly CpuReading[], after: readonly CpuReading[], events: number): { name: string; cpuMs: number; perEventUs: number }[] {

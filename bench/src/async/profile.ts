@@ -1,6 +1,8 @@
 /**
  * Reads the V8 CPU profiles (`--cpu-prof`) the services write when they stop and sums self time
- * per function and per package, so a report can say what an event costs where.
+ * per function and per package within the bench's phases, so a report can say what an event costs
+ * where. Profile timestamps are CLOCK_MONOTONIC µs, the clock of `process.hrtime`, so the bench
+ * marks each phase with `monotonicUs()` and only samples inside it count.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -8,7 +10,13 @@ import type { ProcessProfile, ProfileEntry } from "./types.ts";
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
 interface ProfileNode { id: number; callFrame: CallFrame }
-interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface CpuProfile { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] }
+
+/** Now on the profiles' clock. */
+export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/** A phase of the section: its span on the profiles' clock and how many runs the services did in it. */
+export interface ProfileWindow { phase: string; fromUs: number; toUs: number; events: number }
 
 const TOP_FUNCTIONS = 15;
 const TOP_PACKAGES = 12;
@@ -41,11 +49,17 @@ function rank(map: Map<string, number>, totalMs: number, events: number, n: numb
   }));
 }
 
-export function summarizeProfile(file: string, profile: CpuProfile, events: number): ProcessProfile {
+function summarizeProfile(file: string, profile: CpuProfile, window: ProfileWindow): ProcessProfile {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
+  const events = window.events;
   // timeDeltas[i] is the time before sample i; charge it to the sample it leads to.
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at >= window.fromUs && at <= window.toUs) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  });
   const fns = new Map<string, number>();
   const pkgs = new Map<string, number>();
   let totalMs = 0;
@@ -65,17 +79,18 @@ export function summarizeProfile(file: string, profile: CpuProfile, events: numb
   }
   const service = /^([a-z-]+)\./.exec(file)?.[1] ?? file;
   return {
-    file, service, totalMs, idlePercent: (100 * idleMs) / totalMs, gcPercent: (100 * gcMs) / totalMs,
+    file, service, phase: window.phase, events, totalMs, idlePercent: (100 * idleMs) / totalMs, gcPercent: (100 * gcMs) / totalMs,
     top: rank(fns, totalMs, events, TOP_FUNCTIONS), byPackage: rank(pkgs, totalMs, events, TOP_PACKAGES),
   };
 }
 
-/** Every `*.cpuprofile` in `dir`, summarized; `events` is what the per-event figures divide by. */
-export async function summarizeProfiles(dir: string, events: number): Promise<ProcessProfile[]> {
+/** Every `*.cpuprofile` in `dir`, summarized per phase; per-event figures divide by the phase's runs. */
+export async function summarizeProfiles(dir: string, windows: readonly ProfileWindow[]): Promise<ProcessProfile[]> {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".cpuprofile")).sort();
   const out: ProcessProfile[] = [];
   for (const file of files) {
-    out.push(summarizeProfile(file, JSON.parse(await readFile(join(dir, file), "utf8")) as CpuProfile, events));
+    const profile = JSON.parse(await readFile(join(dir, file), "utf8")) as CpuProfile;
+    for (const window of windows) out.push(summarizeProfile(file, profile, window));
   }
   return out;
 }

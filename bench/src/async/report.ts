@@ -23,12 +23,13 @@ function rows(r: AsyncResults): Row[] {
     { metric: "  ran (of the accepted)", unit: "count", fnmesh: a.completed, floor: undefined },
     { metric: "  duplicate runs", unit: "count", fnmesh: a.duplicates, floor: undefined },
     { metric: "  missing (accepted, never ran)", unit: "count", fnmesh: a.missing, floor: undefined },
-    { metric: "  ran beyond the accepted count (wrk gave up on a stored one)", unit: "count", fnmesh: a.extra, floor: undefined },
+    { metric: "  ran beyond the 202s wrk counted (in flight when it stopped)", unit: "count", fnmesh: a.extra, floor: undefined },
     { metric: `stored (PubAck), ${r.settings.publishWindow} in flight`, unit: "events/s", ...path((p) => p.publishedPerSec), better: "higher" },
     { metric: "completed end to end (first publish → last run)", unit: "events/s", ...path((p) => p.completedPerSec), better: "higher" },
     { metric: "  elapsed", unit: "ms", ...path((p) => p.elapsedMs), better: "lower" },
     { metric: "accept→start delay p50", unit: "ms", ...path((p) => p.delay.p50), better: "lower" },
     { metric: "accept→start delay p99", unit: "ms", ...path((p) => p.delay.p99), better: "lower" },
+    { metric: `  for reference: sync calls via invoke client .call, ${r.ceiling?.window ?? "—"} in flight`, unit: "events/s", fnmesh: r.ceiling?.callsPerSec, floor: undefined },
     { metric: "events completed", unit: "count", ...path((p) => p.completed) },
     { metric: "  duplicate runs", unit: "count", ...path((p) => p.duplicates) },
     { metric: "  missing (published, never ran)", unit: "count", ...path((p) => p.missing) },
@@ -41,7 +42,8 @@ const sockets = (w: { socketErrors: { connect: number; read: number; write: numb
   w.socketErrors.connect + w.socketErrors.read + w.socketErrors.write + w.socketErrors.timeout;
 
 function cpuLine(label: string, cpu: readonly ProcessCpu[]): string {
-  const total = cpu.reduce((n, c) => n + (Number.isNaN(c.cpuMs) ? 0 : c.cpuMs), 0);
+  // "(x main thread)" rows are part of x's total.
+  const total = cpu.reduce((n, c) => n + (Number.isNaN(c.cpuMs) || c.name.startsWith("(") ? 0 : c.cpuMs), 0);
   return `  ${label}: ${cpu.map((c) => `${c.name} ${fmt(c.perEventUs, "count")}`).join(", ")}; total ${fmt(total, "count")} ms CPU`;
 }
 
@@ -69,15 +71,19 @@ export function formatAsyncSection(r: AsyncResults): string[] {
     "CPU µs per event during the completed run (from /proc and process.cpuUsage):",
     cpuLine("fnmesh", r.cpu.fnmesh),
     cpuLine("floor", r.cpu.floor),
+    ...(r.cpu.ceiling ? [cpuLine("sync calls (reference)", r.cpu.ceiling)] : []),
+    ...(r.ceiling && Object.keys(r.ceiling.failures).length ? [`  sync calls (reference) failed: ${JSON.stringify(r.ceiling.failures)}`] : []),
     ...r.errors.slice(0, 10).map((e) => `  problem: ${e}`),
     ...r.serviceLogs.filter((l) => l.total > 0).map((l) => `  ${l.service}: ${l.total} line(s), first: ${l.lines[0]?.slice(0, 300) ?? ""}`),
   ];
-  for (const p of r.profiles ?? []) {
+  // Only processes that did work in a phase (an idle trigger, or a phase with no runs, says nothing).
+  for (const p of (r.profiles ?? []).filter((x) => x.events > 0 && x.idlePercent < 97)) {
     out.push(
-      `profile ${p.file}: ${fmt(p.totalMs, "count")} ms sampled, ${p.idlePercent.toFixed(0)}% idle, GC ${p.gcPercent.toFixed(1)}%; self time by package (% of samples, µs/event):`,
+      `profile ${p.service}, ${p.phase}: ${fmt(p.events, "count")} runs in ${fmt(p.totalMs, "count")} ms, ${p.idlePercent.toFixed(0)}% idle, ` +
+        `busy ${fmt(((100 - p.idlePercent) * p.totalMs * 10) / Math.max(1, p.events), "count")} µs/run, GC ${p.gcPercent.toFixed(1)}%; self time by package (% of samples, µs/run):`,
       `  ${p.byPackage.map((e) => `${e.fn} ${e.percent.toFixed(1)}% ${e.perEventUs.toFixed(1)}`).join("; ")}`,
       "  top functions:",
-      ...p.top.slice(0, 10).map((e) => `    ${e.percent.toFixed(1).padStart(5)}% ${e.perEventUs.toFixed(1).padStart(7)} µs/event  ${e.fn}`),
+      ...p.top.slice(0, 10).map((e) => `    ${e.percent.toFixed(1).padStart(5)}% ${e.perEventUs.toFixed(1).padStart(7)} µs/run  ${e.fn}`),
     );
   }
   return out;

@@ -17,15 +17,17 @@ import { createFunction, handlerSource, lambdaClient } from "../sdk-bench.ts";
 import { startStack } from "../stack.ts";
 import { summarize } from "../stats.ts";
 import { acceptedCount, measureAccepted } from "./accepted.ts";
+import { measureSyncCeiling } from "./ceiling.ts";
 import { diffCpu, readCpu } from "./cpu.ts";
 import { runFloor } from "./floor.ts";
 import { observeRuns, waitForRuns, type RunObserver } from "./observe.ts";
-import { summarizeProfiles } from "./profile.ts";
+import { monotonicUs, summarizeProfiles, type ProfileWindow } from "./profile.ts";
 import { eventRequest, makeEvents, publishAll } from "./publish.ts";
 import type { AcceptedResult, AsyncResults, AsyncSettings, PathResult } from "./types.ts";
 
 export const defaultAsyncSettings: AsyncSettings = {
-  events: 20_000, publishWindow: 256, acceptSeconds: 5, acceptConnections: 32, floorBatch: 256, idleTimeoutMs: 10_000,
+  events: 20_000, publishWindow: 256, acceptSeconds: 5, acceptConnections: 32, floorBatch: 256,
+  ceilingCalls: 10_000, ceilingWindow: 32, idleTimeoutMs: 10_000,
 };
 const DEADLINE_MS = 10 * 60_000;
 
@@ -78,11 +80,14 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
 
   // 1. Accepted through the Lambda API; each 202 must then run once. They warm the whole path too.
   o.say(`accepted: wrk -c${s.acceptConnections} for ${s.acceptSeconds} s of signed Event invokes`);
+  const windows: ProfileWindow[] = [];
+  const acceptFromUs = monotonicUs();
   const wrk = await measureAccepted({
     endpoint: stack.endpoint, credentials: stack.credentials, functionName: fn, connections: s.acceptConnections,
     durationS: s.acceptSeconds, scriptPath: join(o.tmp, "async-event.lua"), signal: o.signal,
   });
   const apiAccepted = acceptedCount(wrk.warmup) + acceptedCount(wrk.run);
+  windows.push({ phase: "accepted (wrk)", fromUs: acceptFromUs, toUs: monotonicUs(), events: apiAccepted });
   const enqueuedIds = observer.tracked;
   o.say(`accepted: waiting for the ${apiAccepted} accepted events to run`);
   const apiEnded = await wait(() => observer.completed() >= apiAccepted);
@@ -94,6 +99,7 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
   const invoker = createInvokeClient(nc);
   o.say(`completed: enqueueing ${s.events} events (${s.publishWindow} in flight) and waiting for their runs`);
   const cpuBefore = readCpu(stack.pids());
+  const completedFromUs = monotonicUs();
   const published = await publishAll(events, s.publishWindow, (e) => {
     const request = eventRequest(fn, e);
     acceptedAt.set(e.requestId, request.acceptedAt);
@@ -101,6 +107,7 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
   });
   const fnmeshEnded = await wait(() => observer.trackedCompleted() >= s.events - published.failed);
   const cpuFnmesh = diffCpu(cpuBefore, readCpu(stack.pids()), s.events);
+  const completedToUs = monotonicUs();
   errors.push(...published.errors.map((e) => `enqueue: ${e}`));
 
   const api = tally(observer, enqueuedIds, true);
@@ -121,11 +128,24 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
     delays, wrongAnswers: observer.errorLines(), ended: fnmeshEnded,
   });
   await observer.stop();
+  windows.push({ phase: "completed (enqueue → run)", fromUs: completedFromUs, toUs: completedToUs, events: mine.completed });
+
+  let ceiling;
+  let cpuCeiling;
+  if (s.ceilingCalls > 0) {
+    o.say(`ceiling: ${s.ceilingCalls} sync calls through the invoke client, ${s.ceilingWindow} in flight`);
+    const calls = makeEvents(s.ceilingCalls);
+    const before = readCpu(stack.pids());
+    const fromUs = monotonicUs();
+    ceiling = await measureSyncCeiling(nc, fn, calls, s.ceilingWindow);
+    cpuCeiling = diffCpu(before, readCpu(stack.pids()), s.ceilingCalls);
+    windows.push({ phase: "sync calls (reference)", fromUs, toUs: monotonicUs(), events: ceiling.ok });
+  }
 
   // Services stop before the floor, so it gets the machine to itself (nats-server stays up).
   o.say("stopping fnmesh's services (nats-server stays for the floor)");
   await stack.stopServices();
-  const profiles = o.cpuProfDir ? await summarizeProfiles(o.cpuProfDir, apiAccepted + mine.completed) : undefined;
+  const profiles = o.cpuProfDir ? await summarizeProfiles(o.cpuProfDir, windows) : undefined;
 
   // 3. The floor: the same events and handler through a bare consumer.
   const handlerDir = join(o.tmp, "floor-handler");
@@ -153,7 +173,8 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
   await stack.stop();
 
   return {
-    settings: s, accepted, fnmesh, floor: floorResult, cpu: { fnmesh: cpuFnmesh, floor: cpuFloor },
+    settings: s, accepted, fnmesh, floor: floorResult, ...(ceiling ? { ceiling } : {}),
+    cpu: { fnmesh: cpuFnmesh, floor: cpuFloor, ...(cpuCeiling ? { ceiling: cpuCeiling } : {}) },
     ...(profiles ? { profiles } : {}), errors, serviceLogs: stack.logs(),
   };
 }

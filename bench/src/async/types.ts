@@ -2,6 +2,7 @@
 import type { ServiceLog } from "../stack.ts";
 import type { Summary } from "../stats.ts";
 import type { WrkResult } from "../wrk.ts";
+import type { CeilingResult } from "./ceiling.ts";
 
 export interface AsyncSettings {
   /** Events enqueued for the completed run, and published to the floor's stream. */
@@ -13,6 +14,9 @@ export interface AsyncSettings {
   acceptConnections: number;
   /** Messages the floor's pull consumer asks for at once (`consume({ max_messages })`). */
   floorBatch: number;
+  /** Sync calls through the invoke client for the reference ceiling (0: skip), and how many in flight. */
+  ceilingCalls: number;
+  ceilingWindow: number;
   /** A run is over when every event has completed, or when none completes for this long. */
   idleTimeoutMs: number;
 }
@@ -58,7 +62,10 @@ export interface AcceptedResult {
   duplicates: number;
   /** accepted − completed, when positive. */
   missing: number;
-  /** Completed request ids beyond the accepted count (a request wrk gave up on may still have been stored). */
+  /**
+   * Runs of API request ids beyond the accepted count: wrk counts no answer for requests still in
+   * flight when it stops (up to one per connection), though ingest may have stored them.
+   */
   extra: number;
   ended: WaitEnd;
 }
@@ -71,6 +78,10 @@ export interface ProfileEntry { fn: string; selfMs: number; percent: number; per
 export interface ProcessProfile {
   file: string;
   service: string;
+  /** The bench phase these samples fall in, and the runs done in it. */
+  phase: string;
+  events: number;
+  /** Sampled time in the phase (its length), ms. */
   totalMs: number;
   idlePercent: number;
   gcPercent: number;
@@ -85,9 +96,11 @@ export interface AsyncResults {
   accepted: AcceptedResult;
   fnmesh: PathResult;
   floor: PathResult;
-  /** CPU per process during each completed run. */
-  cpu: { fnmesh: ProcessCpu[]; floor: ProcessCpu[] };
-  /** With `--cpu-prof`: where each service spent its time over the whole section. */
+  /** Sync invocations/s through the invoke client: the dispatch ceiling the scheduler works under. */
+  ceiling?: CeilingResult;
+  /** CPU per process during each completed run (and the ceiling's calls). */
+  cpu: { fnmesh: ProcessCpu[]; floor: ProcessCpu[]; ceiling?: ProcessCpu[] };
+  /** With `--cpu-prof`: where each service spent its time, per phase. */
   profiles?: ProcessProfile[];
   /** Observer problems (e.g. its NATS connection dropped, so runs may be missing from the counts). */
   errors: string[];
