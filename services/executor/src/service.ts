@@ -7,9 +7,10 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Tracer } from "@opentelemetry/api";
 import { createEgressFetcher, createIsolateRuntime, type SandboxRuntime } from "@fnmesh/sandbox";
 import { openFunctionBucket, startFunctionResolver } from "@fnmesh/registry-view";
+import { createLedgerClient, openConcurrencyBucket } from "@fnmesh/concurrency";
 import { openCodeStore, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
-import { localAdmission } from "./admission.ts";
+import { localAdmission, meshAdmission } from "./admission.ts";
 import { createCodeCache } from "./code-cache.ts";
 import { createConcurrencyLimiter } from "./concurrency-limiter.ts";
 import type { ExecutorConfig } from "./config.ts";
@@ -31,9 +32,14 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
   const resolver = startFunctionResolver({ kv: await openFunctionBucket(nc, { replicas: config.jsReplicas }), nc, log: log2.child({ component: "function-views" }) });
   await resolver.ready;
   const limiter = createConcurrencyLimiter(config.concurrency, config.queueDepth);
+  // Limits counted across every executor: this process is one holder in the mesh's ledgers.
+  const ledger = createLedgerClient({ kv: await openConcurrencyBucket(nc, { replicas: config.jsReplicas }), holderId: config.executorId,
+    log: log2.child({ component: "concurrency" }) });
+  const admission = meshAdmission({ ledger, maxConcurrency: config.maxConcurrency, reservedTotal: () => resolver.reservedTotal,
+    local: localAdmission(limiter) });
   const runner = { runtime, code, nc, executorId: config.executorId, log: log2 };
   const health = serveHealth(nc, "executor");
-  const sync = serveSyncInvocations({ nc, runner, resolver, admission: localAdmission(limiter), log: log2, tracer });
+  const sync = serveSyncInvocations({ nc, runner, resolver, admission, log: log2, tracer });
   await nc.flush();
   health.setReady(true);
   log2.info("executor ready", { concurrency: config.concurrency });
@@ -43,6 +49,8 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
       health.setReady(false, "stopping");
       // Stop taking work, let in-flight invocations finish, then free the isolates.
       await sync.drain();
+      // Gives this executor's claims back at once instead of at lease expiry.
+      await ledger.stop();
       health.stop();
       await resolver.stop();
       await runtime.close();
