@@ -12,6 +12,13 @@ export const Header = {
   /** Why a message was dead-lettered, and the subject it was first published on. */
   DeadLetterReason: "Fnmesh-Dead-Letter-Reason",
   OriginalSubject: "Fnmesh-Original-Subject",
+  /** On dead letters: the function, runs so far, and the last error (type and message) that ended it. */
+  Function: "Fnmesh-Function",
+  Attempts: "Fnmesh-Attempts",
+  ErrorType: "Fnmesh-Error-Type",
+  ErrorMessage: "Fnmesh-Error-Message",
+  /** On dead letters of a destination that could not be reached: its ARN (the body is the record). */
+  Destination: "Fnmesh-Destination",
   TraceParent: "traceparent",
   TraceState: "tracestate",
 } as const;
