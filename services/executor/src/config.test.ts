@@ -8,9 +8,9 @@ import { test } from "node:test";
 import { ConfigError } from "@fnmesh/service-kit";
 import { loadConfig, type ExecutorConfig } from "./config.ts";
 
-/** The executor's own settings, without the common ones (NATS_URL, log level, OTLP, JetStream replicas). */
-function executorPart(config: ExecutorConfig): Omit<ExecutorConfig, "natsUrl" | "logLevel" | "otlpEndpoint" | "jsReplicas"> {
-  const { natsUrl: _n, logLevel: _l, otlpEndpoint: _o, jsReplicas: _r, ...rest } = config;
+/** The executor's own settings, without the common ones (NATS_URL, log level, OTLP, JetStream replicas, mesh concurrency). */
+function executorPart(config: ExecutorConfig): Omit<ExecutorConfig, "natsUrl" | "logLevel" | "otlpEndpoint" | "jsReplicas" | "maxConcurrency"> {
+  const { natsUrl: _n, logLevel: _l, otlpEndpoint: _o, jsReplicas: _r, maxConcurrency: _m, ...rest } = config;
   return rest;
 }
 
@@ -31,8 +31,6 @@ test("with nothing set, every executor variable has the README's default", () =>
     queueDepth: 256,
     memoryBudgetMb: 1024,
     codeCacheMb: 256,
-    consumeAsync: true,
-    asyncAckWaitMs: 60_000,
     egress: { allow: [], timeoutMs: 30_000, maxResponseBytes: 6 * 1024 * 1024, maxPending: 32 },
     hostWork: { burstMs: 250, share: 0.25 },
   });
@@ -40,25 +38,22 @@ test("with nothing set, every executor variable has the README's default", () =>
 
 test("an empty variable counts as unset and takes the default", () => {
   const config = loadConfig({
-    FNMESH_EXECUTOR_ID: "", FNMESH_EXECUTOR_QUEUE_DEPTH: "", FNMESH_EXECUTOR_CONSUME_ASYNC: "", FNMESH_HOST_WORK_BURST_MS: "",
+    FNMESH_EXECUTOR_ID: "", FNMESH_EXECUTOR_QUEUE_DEPTH: "", FNMESH_HOST_WORK_BURST_MS: "",
     FNMESH_EGRESS_ALLOW: "",
   });
   assert.equal(config.executorId, `${hostname()}-${process.pid}`);
   assert.equal(config.queueDepth, 256);
-  assert.equal(config.consumeAsync, true);
   assert.equal(config.hostWork.burstMs, 250);
   assert.deepEqual(config.egress.allow, []);
 });
 
-test("set values are read: integers, the async switch, the share as a fraction, the egress allow list", () => {
+test("set values are read: integers, the share as a fraction, the egress allow list", () => {
   const config = loadConfig({
     FNMESH_EXECUTOR_ID: "exec-a",
     FNMESH_EXECUTOR_CONCURRENCY: "3",
     FNMESH_EXECUTOR_QUEUE_DEPTH: "0",
     FNMESH_EXECUTOR_MEMORY_BUDGET_MB: "64",
     FNMESH_EXECUTOR_CODE_CACHE_MB: "1",
-    FNMESH_EXECUTOR_CONSUME_ASYNC: "false",
-    FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS: "2000",
     FNMESH_EGRESS_ALLOW: "*.example.com, 10.0.0.0/8,localhost:8080",
     FNMESH_FETCH_TIMEOUT_MS: "1500",
     FNMESH_FETCH_MAX_RESPONSE_BYTES: "1024",
@@ -72,12 +67,9 @@ test("set values are read: integers, the async switch, the share as a fraction, 
     queueDepth: 0,
     memoryBudgetMb: 64,
     codeCacheMb: 1,
-    consumeAsync: false,
-    asyncAckWaitMs: 2000,
     egress: { allow: ["*.example.com", "10.0.0.0/8", "localhost:8080"], timeoutMs: 1500, maxResponseBytes: 1024, maxPending: 1 },
     hostWork: { burstMs: 40, share: 1 },
   });
-  assert.equal(loadConfig({ FNMESH_EXECUTOR_CONSUME_ASYNC: "true" }).consumeAsync, true);
   assert.equal(loadConfig({ FNMESH_HOST_WORK_SHARE_PERCENT: "1" }).hostWork.share, 0.01);
 });
 
@@ -87,8 +79,6 @@ test("every malformed or out-of-range executor variable is reported at once, eac
     FNMESH_EXECUTOR_QUEUE_DEPTH: "-1",
     FNMESH_EXECUTOR_MEMORY_BUDGET_MB: "lots",
     FNMESH_EXECUTOR_CODE_CACHE_MB: "1.5",
-    FNMESH_EXECUTOR_CONSUME_ASYNC: "yes",
-    FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS: "1999",
     FNMESH_EGRESS_ALLOW: "not a host!",
     FNMESH_FETCH_TIMEOUT_MS: "99",
     FNMESH_FETCH_MAX_RESPONSE_BYTES: "1e12",
@@ -116,11 +106,11 @@ test("bad executor variables are reported together with bad common ones", () => 
 test("the limits of each range are accepted", () => {
   const low = loadConfig({
     FNMESH_EXECUTOR_CONCURRENCY: "1", FNMESH_EXECUTOR_QUEUE_DEPTH: "0", FNMESH_EXECUTOR_MEMORY_BUDGET_MB: "64",
-    FNMESH_EXECUTOR_CODE_CACHE_MB: "1", FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS: "2000", FNMESH_FETCH_TIMEOUT_MS: "100",
+    FNMESH_EXECUTOR_CODE_CACHE_MB: "1", FNMESH_FETCH_TIMEOUT_MS: "100",
     FNMESH_FETCH_MAX_RESPONSE_BYTES: "1024", FNMESH_FETCH_MAX_PENDING: "1", FNMESH_HOST_WORK_BURST_MS: "1",
     FNMESH_HOST_WORK_SHARE_PERCENT: "1",
   });
-  assert.deepEqual([low.concurrency, low.queueDepth, low.memoryBudgetMb, low.codeCacheMb, low.asyncAckWaitMs], [1, 0, 64, 1, 2000]);
+  assert.deepEqual([low.concurrency, low.queueDepth, low.memoryBudgetMb, low.codeCacheMb], [1, 0, 64, 1]);
   assert.deepEqual([low.egress.timeoutMs, low.egress.maxResponseBytes, low.egress.maxPending], [100, 1024, 1]);
   assert.deepEqual(low.hostWork, { burstMs: 1, share: 0.01 });
   // One past the lower limit is refused (the malformed test above covers the others).

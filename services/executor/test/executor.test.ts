@@ -1,19 +1,20 @@
 /**
  * The executor over real NATS, below the HTTP API: trace context from message headers reaches
- * the invocation, bad messages are answered or dead-lettered with a reason, saturation is refused,
- * missing code is a retryable platform error.
+ * the invocation, bad requests are answered with a reason, saturation is refused, missing code is a
+ * retryable platform error. Functions are published to FUNCTIONS_BUCKET and invoked by name. (Dead
+ * letters of the async queue are the scheduler's: services/scheduler/test.)
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { zipSync, strToU8 } from "fflate";
 import { BUNDLE_FORMAT_VERSION, buildBundle, unpackZip } from "@fnmesh/bundle";
 import {
-  catalog, codeKeys, decodeFramed, decodeJson, DLQ_STREAM, encodeFramed, Header, LogEvent, subjects,
+  catalog, codeKeys, decodeFramed, decodeJson, encodeFramed, Header, LogEvent, subjects,
   type CodeRef, type InvokeRequestInput, type InvokeResult,
 } from "@fnmesh/protocol";
+import { openFunctionBucket } from "@fnmesh/registry-view";
 import { openCodeStore } from "@fnmesh/service-kit";
 import { createLogger, startTelemetry } from "@fnmesh/telemetry";
 import { eventually, startNats, type NatsServer } from "@fnmesh/test-harness";
@@ -48,17 +49,24 @@ async function deploy(source: string): Promise<CodeRef> {
   return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: BUNDLE_FORMAT_VERSION };
 }
 
-function request(name: string, code: CodeRef, extra: Partial<InvokeRequestInput> = {}): InvokeRequestInput {
+/** Publishes the function's view (as ingest does) under a name unique to this run. */
+async function publish(prefix: string, code: CodeRef, timeoutSec = 5): Promise<{ name: string; viewRevision: number }> {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const spec = { name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, version: "$LATEST", revisionId: randomUUID(),
+    runtime: "nodejs22.x", handler: "index.handler", memoryMb: 128, timeoutSec, env: {}, codeSha256: "x=", code };
+  const viewRevision = await (await openFunctionBucket(nc)).put(name, JSON.stringify({ v: 1, name, revisionId: spec.revisionId, state: "Active", spec }));
+  return { name, viewRevision };
+}
+
+function request(fn: { name: string; viewRevision: number }): InvokeRequestInput {
   return {
-    v: 1, requestId: randomUUID(), invocationType: "RequestResponse", logType: "None", acceptedAt: Date.now(),
-    function: { name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, version: "$LATEST", revisionId: randomUUID(),
-      runtime: "nodejs22.x", handler: "index.handler", memoryMb: 128, timeoutSec: 5, env: {}, codeSha256: "x=", code },
-    ...extra,
+    v: 2, requestId: randomUUID(), invocationType: "RequestResponse", logType: "None", acceptedAt: Date.now(),
+    function: fn.name, viewRevision: fn.viewRevision, source: { kind: "api" },
   };
 }
 
 async function invoke(req: InvokeRequestInput, payload = "{}", headers = natsHeaders()): Promise<{ result: InvokeResult; body: string }> {
-  const msg = await nc.request(subjects.invoke(req.function.name), encodeFramed(catalog.invoke.request, req, new TextEncoder().encode(payload)),
+  const msg = await nc.request(subjects.invoke(req.function), encodeFramed(catalog.invoke.request, req, new TextEncoder().encode(payload)),
     { timeout: 20_000, headers });
   const { envelope, payload: body } = decodeFramed(catalog.invoke.reply, msg.data);
   return { result: envelope, body: new TextDecoder().decode(body) };
@@ -71,8 +79,9 @@ describe("executor over NATS", () => {
     const h = natsHeaders();
     h.set(Header.TraceParent, `00-${traceId}-${"ab".repeat(8)}-01`);
     const events: LogEvent[] = [];
-    const sub = nc.subscribe(subjects.logs("traced-fn"), { callback: (_e, m) => { events.push(decodeJson(LogEvent, m.data)); } });
-    const { result } = await invoke(request("traced-fn", code), "{}", h);
+    const fn = await publish("traced-fn", code);
+    const sub = nc.subscribe(subjects.logs(fn.name), { callback: (_e, m) => { events.push(decodeJson(LogEvent, m.data)); } });
+    const { result } = await invoke(request(fn), "{}", h);
     assert.equal(result.status, "ok");
     await eventually(() => events.some((e) => e.line.startsWith("REPORT")), { name: "log events arrived" });
     sub.unsubscribe();
@@ -88,29 +97,14 @@ describe("executor over NATS", () => {
     assert.equal(envelope.status === "error" && envelope.error.code, "invalid_message");
   });
 
-  test("an undecodable async message goes to the dead-letter stream with its reason", async () => {
-    const js = jetstream(nc);
-    const garbage = new TextEncoder().encode(`{"v":2}\n${randomUUID()}`);
-    await js.publish(subjects.async("dlq-fn"), garbage, { msgID: randomUUID() });
-    const jsm = await jetstreamManager(nc);
-    const found = await eventually(async () => {
-      const m = await jsm.streams.getMessage(DLQ_STREAM, { last_by_subj: subjects.dlq("invalid_message") });
-      assert.ok(m, "no dead letter yet");
-      assert.deepEqual(Buffer.from(m.data), Buffer.from(garbage));
-      return m;
-    }, { name: "dead letter stored", timeoutMs: 10_000 });
-    assert.match(found.header.get(Header.DeadLetterReason), /invalid async invoke request: v/);
-    assert.equal(found.header.get(Header.OriginalSubject), subjects.async("dlq-fn"));
-  });
-
   test("past its concurrency and queue, the executor refuses with too_many_requests", async () => {
     // The holder never settles: it keeps the only slot (concurrency 1, queue 0) until its configured
     // timeout, so no speed is assumed between its START line and the second request.
     const code = await deploy("export const handler = async (e) => { if (e.hold) await new Promise(() => {}); return 'served'; };");
-    const holder = request("slow-fn", code);
-    holder.function.timeoutSec = 3;
+    const fn = await publish("slow-fn", code, 3);
+    const holder = request(fn);
     const starts: string[] = [];
-    const sub = nc.subscribe(subjects.logs("slow-fn"), { callback: (_e, m) => {
+    const sub = nc.subscribe(subjects.logs(fn.name), { callback: (_e, m) => {
       const line = decodeJson(LogEvent, m.data).line;
       if (line.startsWith(`START RequestId: ${holder.requestId}`)) starts.push(line);
     } });
@@ -118,19 +112,19 @@ describe("executor over NATS", () => {
     const held = invoke(holder, '{"hold":true}');
     await eventually(() => starts.length === 1, { name: "the holder's START line", timeoutMs: 30_000 });
     sub.unsubscribe();
-    const refused = await invoke(request("slow-fn", code), "{}");
+    const refused = await invoke(request(fn), "{}");
     assert.equal(refused.result.status, "error");
     assert.equal(refused.result.status === "error" && refused.result.error.code, "too_many_requests");
     const ended = await held;
     assert.equal(ended.result.status, "function_error", "the holder ran until its timeout");
     assert.equal(ended.result.status === "function_error" && ended.result.functionError.errorType, "Sandbox.Timedout");
     // The slot is free again.
-    const after = await invoke(request("slow-fn", code), "{}");
+    const after = await invoke(request(fn), "{}");
     assert.equal(after.body, '"served"');
   });
 
   test("code missing from the code store is a retryable code_unavailable error", async () => {
-    const { result } = await invoke(request("ghost-fn", { kind: "bundle", sha256: "0".repeat(64), exportPath: ["handler"], format: 1 }));
+    const { result } = await invoke(request(await publish("ghost-fn", { kind: "bundle", sha256: "0".repeat(64), exportPath: ["handler"], format: 1 })));
     assert.equal(result.status, "error");
     if (result.status === "error") {
       assert.equal(result.error.code, "code_unavailable");

@@ -1,21 +1,18 @@
 /**
  * Executor settings that show on NATS and in the executor's own log, with the log captured:
- * cpuTimeMs/hostTimeMs in the "invocation done" event, FNMESH_EXECUTOR_ID, FNMESH_EXECUTOR_CONSUME_ASYNC
- * and FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS (read back from the durable consumer). Event invocations are
- * published the way ingest publishes them (services/ingest/src/dispatch.ts, invokeAsync).
+ * cpuTimeMs/hostTimeMs in the "invocation done" event and FNMESH_EXECUTOR_ID. (The async queue's
+ * settings belong to the scheduler now: services/scheduler/test.) Functions are published to
+ * FUNCTIONS_BUCKET as ingest publishes them and invoked by name, as every caller does.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type ConsumerInfo } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { zipSync, strToU8 } from "fflate";
 import { BUNDLE_FORMAT_VERSION, buildBundle, unpackZip } from "@fnmesh/bundle";
-import {
-  ASYNC_CONSUMER, ASYNC_STREAM, catalog, codeKeys, decodeFramed, encodeFramed, Header,
-  type CodeRef, type InvokeRequestInput, type InvokeResult,
-} from "@fnmesh/protocol";
-import { ensureAsyncConsumer, openCodeStore } from "@fnmesh/service-kit";
+import { catalog, codeKeys, decodeFramed, encodeFramed, type CodeRef, type FunctionSpec, type InvokeRequestInput, type InvokeResult } from "@fnmesh/protocol";
+import { openFunctionBucket } from "@fnmesh/registry-view";
+import { openCodeStore } from "@fnmesh/service-kit";
 import { createLogger, startTelemetry } from "@fnmesh/telemetry";
 import { eventually, startNats, type NatsServer } from "@fnmesh/test-harness";
 import { loadConfig } from "../src/config.ts";
@@ -66,31 +63,23 @@ async function deploy(nc: NatsConnection, source: string): Promise<CodeRef> {
   return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: BUNDLE_FORMAT_VERSION };
 }
 
-function request(code: CodeRef, invocationType: "RequestResponse" | "Event" = "RequestResponse", timeoutSec = 30): InvokeRequestInput {
+/** A function with a fresh name, published to FUNCTIONS_BUCKET; returns the request to invoke it by name. */
+async function request(nc: NatsConnection, code: CodeRef, timeoutSec = 30): Promise<{ req: InvokeRequestInput; fn: FunctionSpec }> {
   const name = `fn-${randomUUID().slice(0, 8)}`;
+  const fn: FunctionSpec = { name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, version: "$LATEST", revisionId: randomUUID(),
+    runtime: "nodejs22.x", handler: "index.handler", memoryMb: 128, timeoutSec, env: {}, codeSha256: "x=", code };
+  const viewRevision = await (await openFunctionBucket(nc)).put(name, JSON.stringify({ v: 1, name, revisionId: fn.revisionId, state: "Active", spec: fn }));
   return {
-    v: 1, requestId: randomUUID(), invocationType, logType: "None", attempt: 1, acceptedAt: Date.now(),
-    function: { name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, version: "$LATEST", revisionId: randomUUID(),
-      runtime: "nodejs22.x", handler: "index.handler", memoryMb: 128, timeoutSec, env: {}, codeSha256: "x=", code },
+    fn,
+    req: { v: 2, requestId: randomUUID(), invocationType: "RequestResponse", logType: "None", attempt: 1, acceptedAt: Date.now(),
+      function: name, viewRevision, source: { kind: "api" } },
   };
 }
 
-async function invokeSync(nc: NatsConnection, req: InvokeRequestInput): Promise<InvokeResult> {
-  const msg = await nc.request(catalog.invoke.subject(req.function.name), encodeFramed(catalog.invoke.request, req, strToU8("{}")),
-    { timeout: req.function.timeoutSec * 1000 + 30_000 });
+async function invokeSync(nc: NatsConnection, { req, fn }: { req: InvokeRequestInput; fn: FunctionSpec }): Promise<InvokeResult> {
+  const msg = await nc.request(catalog.invoke.subject(req.function), encodeFramed(catalog.invoke.request, req, strToU8("{}")),
+    { timeout: fn.timeoutSec * 1000 + 30_000 });
   return decodeFramed(catalog.invoke.reply, msg.data).envelope;
-}
-
-/** As ingest queues an Event invoke: on JetStream, de-duplicated by request id, with its header. */
-async function publishEvent(nc: NatsConnection, req: InvokeRequestInput): Promise<void> {
-  const h = natsHeaders();
-  h.set(Header.RequestId, req.requestId);
-  await jetstream(nc).publish(catalog.asyncInvoke.subject(req.function.name), encodeFramed(catalog.asyncInvoke.message, req, strToU8("{}")),
-    { msgID: req.requestId, headers: h });
-}
-
-async function asyncConsumer(nc: NatsConnection): Promise<ConsumerInfo> {
-  return (await jetstreamManager(nc)).consumers.info(ASYNC_STREAM, ASYNC_CONSUMER);
 }
 
 const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
@@ -109,10 +98,11 @@ describe("the executor's \"invocation done\" event and FNMESH_EXECUTOR_ID", () =
   });
 
   test("it carries cpuTimeMs and hostTimeMs, as the result does: host time 0 without host calls, above 0 with URL parsing", async () => {
-    const quiet = request(await deploy(ex.nc, "export const handler = async () => { let s = 0; for (let i = 0; i < 1e5; i++) s += i; return s; };"));
-    const parsing = request(await deploy(ex.nc, `export const handler = async () => { for (let i = 0; i < 50; i++) new URL("https://example.com/" + i); return 1; };`));
-    for (const [req, hostCalls] of [[quiet, false], [parsing, true]] as const) {
-      const result = await invokeSync(ex.nc, req);
+    const quiet = await request(ex.nc, await deploy(ex.nc, "export const handler = async () => { let s = 0; for (let i = 0; i < 1e5; i++) s += i; return s; };"));
+    const parsing = await request(ex.nc, await deploy(ex.nc, `export const handler = async () => { for (let i = 0; i < 50; i++) new URL("https://example.com/" + i); return 1; };`));
+    for (const [call, hostCalls] of [[quiet, false], [parsing, true]] as const) {
+      const { req } = call;
+      const result = await invokeSync(ex.nc, call);
       assert.equal(result.status, "ok", JSON.stringify(result));
       assert.ok(result.status === "ok");
       const event = await ex.doneEvent(req.requestId);
@@ -127,78 +117,13 @@ describe("the executor's \"invocation done\" event and FNMESH_EXECUTOR_ID", () =
   });
 
   test("FNMESH_EXECUTOR_ID names the executor in results and on its log lines", async () => {
-    const req = request(await deploy(ex.nc, "export const handler = async () => 1;"));
-    const result = await invokeSync(ex.nc, req);
+    const call = await request(ex.nc, await deploy(ex.nc, "export const handler = async () => 1;"));
+    const { req } = call;
+    const result = await invokeSync(ex.nc, call);
     assert.ok(result.status === "ok", JSON.stringify(result));
     assert.equal(result.executorId, executorId);
     assert.equal((await ex.doneEvent(req.requestId)).executorId, executorId);
     const ready = ex.events.find((e) => e.msg === "executor ready");
     assert.equal(ready?.executorId, executorId);
-  });
-});
-
-describe("FNMESH_EXECUTOR_CONSUME_ASYNC", () => {
-  test("with false the executor leaves Event invocations on the stream; a consuming executor runs them", async () => {
-    await using server = await startNats();
-    await using passive = await startLoggedExecutor(server, { FNMESH_EXECUTOR_ID: "passive", FNMESH_EXECUTOR_CONSUME_ASYNC: "false" });
-    // The consumer a consuming executor (or a scheduler) would create; nobody pulls from it yet.
-    await ensureAsyncConsumer(await jetstreamManager(passive.nc), 60_000);
-    assert.equal((await asyncConsumer(passive.nc)).num_waiting, 0, "the passive executor does not pull");
-
-    const req = request(await deploy(passive.nc, "export const handler = async () => 'ran';"), "Event");
-    await publishEvent(passive.nc, req);
-    await eventually(async () => assert.equal((await asyncConsumer(passive.nc)).num_pending, 1), { name: "the event is pending" });
-    // The passive executor serves sync invocations meanwhile; the event is still undelivered.
-    const sync = await invokeSync(passive.nc, request(req.function.code));
-    assert.equal(sync.status, "ok");
-    const before = await asyncConsumer(passive.nc);
-    assert.deepEqual([before.num_pending, before.num_ack_pending, before.delivered.consumer_seq, before.num_waiting], [1, 0, 0, 0]);
-
-    await using active = await startLoggedExecutor(server, { FNMESH_EXECUTOR_ID: "active" });
-    const done = await active.doneEvent(req.requestId, 30_000);
-    assert.deepEqual([done.outcome, done.invocationType, done.executorId], ["ok", "Event", "active"]);
-    await eventually(async () => {
-      const info = await asyncConsumer(passive.nc);
-      assert.deepEqual([info.num_pending, info.num_ack_pending, info.delivered.consumer_seq], [0, 0, 1]);
-      assert.ok(info.num_waiting >= 1, "the consuming executor pulls for more");
-    }, { name: "the event was acked" });
-    assert.equal(passive.done(req.requestId).length, 0);
-  });
-});
-
-describe("FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS", () => {
-  const ackWaitMs = async (nc: NatsConnection) => ((await asyncConsumer(nc)).config.ack_wait ?? 0) / 1e6;
-
-  test("the durable consumer's ack wait is 60000 ms by default", async () => {
-    await using server = await startNats();
-    await using ex = await startLoggedExecutor(server);
-    assert.equal(await ackWaitMs(ex.nc), 60_000);
-  });
-
-  test("the durable consumer's ack wait is the setting, also when the consumer already existed with another", async () => {
-    await using server = await startNats();
-    {
-      await using first = await startLoggedExecutor(server, { FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS: "4321" });
-      assert.equal(await ackWaitMs(first.nc), 4321);
-    }
-    // Restarted with a new setting: the consumer lives on in JetStream and must follow it.
-    await using second = await startLoggedExecutor(server, { FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS: "7000" });
-    assert.equal(await ackWaitMs(second.nc), 7000);
-  });
-
-  test("an Event invocation running for several ack waits is delivered once: the wait is extended while it runs", async () => {
-    await using server = await startNats();
-    await using ex = await startLoggedExecutor(server, { FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS: "3000" });
-    // 7.5 s: without the extension JetStream would redeliver after 3 s and again after 6 s.
-    const req = request(await deploy(ex.nc, "export const handler = async () => { await new Promise((r) => setTimeout(r, 7500)); return 'slow'; };"), "Event");
-    await publishEvent(ex.nc, req);
-    const done = await ex.doneEvent(req.requestId, 60_000);
-    assert.deepEqual([done.outcome, done.attempt], ["ok", 1]);
-    await eventually(async () => {
-      const info = await asyncConsumer(ex.nc);
-      assert.deepEqual([info.num_pending, info.num_ack_pending], [0, 0]);
-      assert.equal(info.delivered.consumer_seq, 1, "delivered exactly once");
-    }, { name: "the event was acked" });
-    assert.equal(ex.done(req.requestId).length, 1);
   });
 });
