@@ -34,6 +34,8 @@ function rows(r: AsyncResults): Row[] {
     { metric: "  duplicate runs", unit: "count", ...path((p) => p.duplicates) },
     { metric: "  missing (published, never ran)", unit: "count", ...path((p) => p.missing) },
     { metric: "  publish failures", unit: "count", ...path((p) => p.publishErrors) },
+    { metric: "  deliveries by the scheduler's consumer", unit: "count", fnmesh: r.fnmesh.queue?.deliveries, floor: undefined },
+    { metric: "  redeliveries (naks, expired ack waits)", unit: "count", fnmesh: r.fnmesh.queue?.redeliveries, floor: undefined },
     { metric: "  wrong answers (fnmesh: ERROR log lines)", unit: "count", ...path((p) => p.wrongAnswers) },
   ];
 }

@@ -12,6 +12,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { consumers } from "@fnmesh/protocol";
 import { createInvokeClient } from "@fnmesh/invoke";
 import { createFunction, handlerSource, lambdaClient } from "../sdk-bench.ts";
 import { startStack } from "../stack.ts";
@@ -98,6 +100,11 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
   const acceptedAt = new Map<string, number>();
   const invoker = createInvokeClient(nc);
   o.say(`completed: enqueueing ${s.events} events (${s.publishWindow} in flight) and waiting for their runs`);
+  const jsm = await jetstreamManager(nc);
+  // The scheduler's consumer counts deliveries: beyond one per event are redeliveries (naks, ack waits).
+  const queueInfo = () => jsm.consumers.info(consumers.asyncScheduler.stream, consumers.asyncScheduler.durable)
+    .then((i) => ({ deliveries: i.delivered.consumer_seq, streamSeq: i.delivered.stream_seq }), () => undefined);
+  const queueBefore = await queueInfo();
   const cpuBefore = readCpu(stack.pids());
   const completedFromUs = monotonicUs();
   const published = await publishAll(events, s.publishWindow, (e) => {
@@ -108,6 +115,9 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
   const fnmeshEnded = await wait(() => observer.trackedCompleted() >= s.events - published.failed);
   const cpuFnmesh = diffCpu(cpuBefore, readCpu(stack.pids()), s.events);
   const completedToUs = monotonicUs();
+  const queueAfter = await queueInfo();
+  const deliveries = queueBefore && queueAfter ? queueAfter.deliveries - queueBefore.deliveries : Number.NaN;
+  const redeliveries = queueBefore && queueAfter ? deliveries - (queueAfter.streamSeq - queueBefore.streamSeq) : Number.NaN;
   errors.push(...published.errors.map((e) => `enqueue: ${e}`));
 
   const api = tally(observer, enqueuedIds, true);
@@ -127,6 +137,7 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
     events: s.events, published, completed: mine.completed, duplicates: mine.duplicates, lastMs: mine.lastReportMs,
     delays, wrongAnswers: observer.errorLines(), ended: fnmeshEnded,
   });
+  fnmesh.queue = { deliveries, redeliveries };
   await observer.stop();
   windows.push({ phase: "completed (enqueue → run)", fromUs: completedFromUs, toUs: completedToUs, events: mine.completed });
 

@@ -44,6 +44,11 @@ export interface PathResult {
   wrongAnswers: number;
   /** Why the wait ended: all completed, no completion for idleTimeoutMs, or the overall deadline. */
   ended: WaitEnd;
+  /**
+   * fnmesh only: deliveries by the scheduler's consumer during the run, and how many of them were
+   * redeliveries (a nak for a throttle or missing executor, an expired ack wait); NaN if unreadable.
+   */
+  queue?: { deliveries: number; redeliveries: number };
   delaySamples: number[];
 }
 
