@@ -13,7 +13,7 @@
 export {
   subjects, subjectToken, EXECUTOR_QUEUE, ASYNC_STREAM, ASYNC_CONSUMER, LEGACY_ASYNC_CONSUMER, DLQ_STREAM, CODE_BUCKET,
   FUNCTIONS_BUCKET, SCHEDULES_BUCKET, SCHEDULER_BUCKET, CONCURRENCY_BUCKET, DeadLetterReason, SERVICES, codeKeys,
-  functionViewKeys, scheduleKeys, concurrencyKeys,
+  functionViewKeys, scheduleKeys, concurrencyKeys, REGISTRY_QUEUE,
 } from "./subjects.ts";
 export type { ServiceName } from "./subjects.ts";
 export { streams, consumers } from "./streams.ts";
@@ -29,7 +29,7 @@ export type { InvokeRequestInput } from "./schemas/invocation.ts";
 export { EventInvokeConfig, EventInvokeLimits, DEFAULT_EVENT_INVOKE_CONFIG } from "./schemas/event-invoke-config.ts";
 export { DestinationCondition, DestinationRecord, parseDestinationArn } from "./schemas/destination.ts";
 export type { DestinationTarget } from "./schemas/destination.ts";
-export { ScheduleView, ScheduleState, ActionAfterCompletion } from "./schemas/schedule-view.ts";
+export { ScheduleView, ScheduleState, ActionAfterCompletion, ScheduleCompleted } from "./schemas/schedule-view.ts";
 export { ConcurrencyLedger } from "./schemas/concurrency.ts";
 export { LogLevel, LogEvent } from "./schemas/log.ts";
 export { HealthReply } from "./schemas/health.ts";

@@ -7,6 +7,7 @@
  *   │                                         consumed by the scheduler, which runs them through invoke.<function>
  *   ├── logs.<function>       publish         one LogEvent per log line of an invocation
  *   ├── dlq.<reason>          JetStream       messages fnmesh could not process, with the reason (stream FNMESH_DLQ)
+ *   ├── registry.schedule-completed  request/reply  a scheduler asks ingest to delete a fired one-off (ActionAfterCompletion DELETE)
  *   └── health.<service>      request/reply   readiness of each service instance (all reply)
  *
  * KV bucket FUNCTIONS_BUCKET (`$KV.fnmesh-functions.<key>`): one FunctionView per function, written
@@ -23,6 +24,8 @@ const TOKEN = /^[A-Za-z0-9_-]+$/;
 
 /** Queue group shared by all executors for sync invocations. contract: never rename */
 export const EXECUTOR_QUEUE = "fnmesh-executor";
+/** Queue group of the registry's owner (ingest) for registry requests. contract: never rename */
+export const REGISTRY_QUEUE = "fnmesh-registry";
 /** JetStream stream holding accepted Event invocations. contract: never rename */
 export const ASYNC_STREAM = "FNMESH_ASYNC";
 /** JetStream stream keeping undeliverable or invalid messages with their reason. contract: never rename */
@@ -121,4 +124,6 @@ export const subjects = {
   dlq: (reason: string) => `fnmesh.dlq.${subjectToken(reason, "dead-letter reason")}`,
   dlqAll: "fnmesh.dlq.>",
   health: (service: ServiceName) => `fnmesh.health.${service}`,
+  /** Served by ingest replicas in queue group REGISTRY_QUEUE; the body is a ScheduleCompleted. */
+  scheduleCompleted: "fnmesh.registry.schedule-completed",
 } as const;

@@ -15,3 +15,5 @@ export { createFunctionStore } from "./function-store.ts";
 export type { FunctionStore } from "./function-store.ts";
 export type { FunctionRecord, NewFunction, CodeUpdate, ConfigUpdate, ListPage } from "./types.ts";
 export { createPool } from "./pool.ts";
+export { createScheduleStore } from "./schedule-store.ts";
+export type { ScheduleStore, ScheduleRecord, NewSchedule, ScheduleUpdate, ScheduleTargetRecord, FlexibleTimeWindowRecord, ScheduleListOptions } from "./schedule-store.ts";

@@ -3,7 +3,7 @@
  * with its size limit, authenticated, traced, handled, and logged as one wide event.
  */
 import { randomUUID } from "node:crypto";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type pg from "pg";
 import type { ObjectStore } from "@nats-io/obj";
@@ -18,10 +18,13 @@ import { registerFunctionRoutes } from "./lambda/function-routes.ts";
 import { registerFunctionScope } from "./lambda/function-scope.ts";
 import { registerInvokeRoute } from "./lambda/invoke-route.ts";
 import { checkReadiness } from "./readiness.ts";
+import { registerScheduleRoutes, type ScheduleRoutesDeps } from "./schedules/routes.ts";
 
 export interface AppOptions {
   resources: IngestResources; pool: pg.Pool; credentials: Credentials; isReady: () => boolean; inFlight: InFlight;
   codeStore: ObjectStore;
+  /** EventBridge Scheduler's schedule operations; absent, the /schedules paths are unknown operations. */
+  schedules?: ScheduleRoutesDeps;
   /** The server's clock for signature times; tests inject one. */
   now?: () => Date;
 }
@@ -40,7 +43,8 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
   const app = new Hono<IngestEnv>({ strict: false });
 
   const now = options.now ?? (() => new Date());
-  const sigv4 = { credentials: options.credentials, region: res.account.region, service: "lambda" };
+  // One key pair for every API; each is signed for its own service name (`lambda`, `scheduler`).
+  const sigv4 = (service: string) => ({ credentials: options.credentials, region: res.account.region, service });
 
   app.get("/healthz", async (c) => {
     const r = await checkReadiness(res.nc, options.pool, options.isReady(), res.log);
@@ -61,7 +65,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
     return c.body(zip as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/zip" });
   });
 
-  app.use("/2015-03-31/*", async (c, next) => {
+  const api = (service: string): MiddlewareHandler<IngestEnv> => async (c, next) => {
     const started = performance.now();
     options.inFlight.enter();
     const amznRequestId = randomUUID();
@@ -74,7 +78,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
         // Authenticate from the headers before reading any body byte: a refused request's body is
         // never buffered (the HTTP layer drains a bounded amount, then closes).
         const pending = await authenticateHead({ method: c.req.method, rawPath: url.pathname, query: queryRecord(url), headers: c.req.raw.headers },
-          sigv4, now());
+          sigv4(service), now());
         const { limit, operation } = bodyLimitFor(c.req.method, url.pathname);
         const { body, sha256 } = await readBody(c.req.raw, limit, operation);
         await pending.finish(body, sha256);
@@ -99,11 +103,15 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
       });
       options.inFlight.leave();
     }
-  });
+  };
+  app.use("/2015-03-31/*", api("lambda"));
+  // EventBridge Scheduler's operations (Hono's `/schedules/*` also matches `/schedules`).
+  app.use("/schedules/*", api("scheduler"));
 
   registerFunctionScope(app, res);
   registerFunctionRoutes(app, res);
   registerInvokeRoute(app, res);
+  if (options.schedules) registerScheduleRoutes(app, options.schedules);
 
   app.notFound((c) => {
     const e = { status: 404, type: "UnknownOperationException", message: `Unknown operation ${c.req.method} ${new URL(c.req.url).pathname}` };

@@ -16,6 +16,7 @@ export const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
 const DRAIN_CAP_BYTES = 2 * MAX_DEPLOY_BODY_BYTES;
 
 const FUNCTIONS = "/2015-03-31/functions";
+const SCHEDULES = "/schedules";
 
 /** The body limit for a request, and the operation named in its 413. */
 export function bodyLimitFor(method: string, path: string): { limit: number; operation: string } {
@@ -23,6 +24,10 @@ export function bodyLimitFor(method: string, path: string): { limit: number; ope
   if (method === "POST" && (path === FUNCTIONS || path === `${FUNCTIONS}/`)) return { limit: MAX_DEPLOY_BODY_BYTES, operation: "CreateFunction" };
   if (method === "PUT" && path.startsWith(`${FUNCTIONS}/`) && path.endsWith("/code")) return { limit: MAX_DEPLOY_BODY_BYTES, operation: "UpdateFunctionCode" };
   if (method === "PUT" && path.startsWith(`${FUNCTIONS}/`) && path.endsWith("/configuration")) return { limit: MAX_CONTROL_BODY_BYTES, operation: "UpdateFunctionConfiguration" };
+  // EventBridge Scheduler: a schedule is small JSON (Target.Input is at most 8192 characters).
+  if (path.startsWith(`${SCHEDULES}/`) && (method === "POST" || method === "PUT")) {
+    return { limit: MAX_CONTROL_BODY_BYTES, operation: method === "POST" ? "CreateSchedule" : "UpdateSchedule" };
+  }
   return { limit: MAX_CONTROL_BODY_BYTES, operation: `${method} ${path.length > 100 ? `${path.slice(0, 100)}…` : path}` };
 }
 

@@ -17,6 +17,7 @@ import { createCodeArtifacts } from "./code-artifacts.ts";
 import { createDeployPool } from "./deploy/deploy-pool.ts";
 import { createInFlight } from "./in-flight.ts";
 import { createViewPublisher } from "./registry/view-publisher.ts";
+import { startScheduleRegistry } from "./schedules/registry.ts";
 import type { IngestConfig } from "./config.ts";
 
 /** How long shutdown waits for in-flight requests. */
@@ -40,6 +41,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   // Ingest owns the registry: it alone writes the bucket, after each PostgreSQL write and in reconciliations.
   const views = createViewPublisher({ kv, functions, resolver, account, log: log.child({ component: "function-views" }) });
   views.start();
+  // EventBridge Scheduler's schedules: PostgreSQL rows published to SCHEDULES_BUCKET for the schedulers.
+  const schedules = await startScheduleRegistry({ nc, pool, account, log, replicas: config.jsReplicas });
   const health = serveHealth(nc, "ingest");
   let ready = false;
   const inFlight = createInFlight();
@@ -48,6 +51,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     pool,
     inFlight,
     codeStore,
+    schedules: schedules.routes,
     credentials: config.credentials,
     isReady: () => ready,
     resources: {
@@ -68,6 +72,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       server.listen(config.port, config.host, () => resolve());
     });
   } catch (err) {
+    await schedules.stop();
     await views.stop();
     await resolver.stop();
     await deployPool.stop();
@@ -90,6 +95,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       server.closeAllConnections();
       await closed;
       await deployPool.stop();
+      await schedules.stop();
       await views.stop();
       await resolver.stop();
       health.stop();

@@ -34,3 +34,16 @@ export const ScheduleView = z.object({
   revision: z.string().min(1),
 });
 export type ScheduleView = z.infer<typeof ScheduleView>;
+
+/**
+ * A scheduler fired the last tick of a one-off (`at()`) schedule whose ActionAfterCompletion is
+ * DELETE: ingest deletes it if it is still at `revision` (an update since keeps it) and answers
+ * `{ deleted }`.
+ */
+export const ScheduleCompleted = z.object({
+  v: z.literal(1),
+  groupName: z.string().min(1).max(64),
+  name: z.string().min(1).max(64),
+  revision: z.string().min(1),
+});
+export type ScheduleCompleted = z.infer<typeof ScheduleCompleted>;
