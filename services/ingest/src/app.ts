@@ -17,6 +17,7 @@ import { awsErrorBody, toAwsError } from "./lambda/errors.ts";
 import { registerFunctionRoutes } from "./lambda/function-routes.ts";
 import { registerFunctionScope } from "./lambda/function-scope.ts";
 import { registerInvokeRoute } from "./lambda/invoke-route.ts";
+import { registerDeadLetterRoutes } from "./dead-letters/dead-letter-routes.ts";
 import { checkReadiness } from "./readiness.ts";
 import { registerScheduleRoutes, type ScheduleRoutesDeps } from "./schedules/routes.ts";
 
@@ -111,6 +112,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
   registerFunctionScope(app, res);
   registerFunctionRoutes(app, res);
   registerInvokeRoute(app, res);
+  registerDeadLetterRoutes(app, res);
   if (options.schedules) registerScheduleRoutes(app, options.schedules);
 
   app.notFound((c) => {

@@ -24,6 +24,8 @@ export function bodyLimitFor(method: string, path: string): { limit: number; ope
   if (method === "POST" && (path === FUNCTIONS || path === `${FUNCTIONS}/`)) return { limit: MAX_DEPLOY_BODY_BYTES, operation: "CreateFunction" };
   if (method === "PUT" && path.startsWith(`${FUNCTIONS}/`) && path.endsWith("/code")) return { limit: MAX_DEPLOY_BODY_BYTES, operation: "UpdateFunctionCode" };
   if (method === "PUT" && path.startsWith(`${FUNCTIONS}/`) && path.endsWith("/configuration")) return { limit: MAX_CONTROL_BODY_BYTES, operation: "UpdateFunctionConfiguration" };
+  // The dead-letter API (an fnmesh extension) takes no body; a client's empty JSON document is fine.
+  if (path.startsWith(`${FUNCTIONS}/`) && /\/dead-letters(\/|$)/.test(path)) return { limit: 1024, operation: method === "GET" ? "ListDeadLetters" : "RedriveDeadLetter" };
   // EventBridge Scheduler: a schedule is small JSON (Target.Input is at most 8192 characters).
   if (path.startsWith(`${SCHEDULES}/`) && (method === "POST" || method === "PUT")) {
     return { limit: MAX_CONTROL_BODY_BYTES, operation: method === "POST" ? "CreateSchedule" : "UpdateSchedule" };
