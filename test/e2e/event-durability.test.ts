@@ -3,9 +3,9 @@
  * `Event` is durable on JetStream before the 202, and its Architecture section that the request id
  * is also the JetStream message id, so re-submitted events are de-duplicated.
  *
- * Each test has its own stack whose executor does not consume Event invocations
- * (FNMESH_EXECUTOR_CONSUME_ASYNC=false), so whatever is on the stream after the 202 was put there
- * by ingest before it answered; a consuming executor is started only once the test has looked.
+ * Each test has its own stack without a scheduler (the only consumer of FNMESH_ASYNC), so whatever
+ * is on the stream after the 202 was put there by ingest before it answered; the scheduler is
+ * started only once the test has looked.
  * That the 202 waits for JetStream's acknowledgement is shown the other way round too: with the
  * stream gone, no acknowledgement comes and the caller gets an error, not a 202.
  * Runs are counted by the executor's REPORT lines on `fnmesh.logs.<fn>` and by the durable
@@ -22,7 +22,6 @@ import { startStack, type Stack } from "./support/stack.ts";
 import { zipOf } from "./support/zip.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const NOT_CONSUMING = { FNMESH_EXECUTOR_CONSUME_ASYNC: "false" };
 
 async function createLogging(stack: Stack): Promise<string> {
   const name = randomName("evt").replace(/_/g, "-");
@@ -50,8 +49,8 @@ async function drained(jsm: JetStreamManager, name: string): Promise<void> {
   }, { name: `the Event message for ${name} acknowledged`, timeoutMs: 60_000 });
 }
 
-test("Event: the message is on FNMESH_ASYNC with Nats-Msg-Id = the 202's request id when the 202 arrives; an executor started later runs it once", async () => {
-  await using stack = await startStack({ executorEnv: NOT_CONSUMING });
+test("Event: the message is on FNMESH_ASYNC with Nats-Msg-Id = the 202's request id when the 202 arrives; a scheduler started later runs it once", async () => {
+  await using stack = await startStack({ scheduler: false });
   const name = await createLogging(stack);
   using logs = await watchLogs(stack.nc, name);
   const marker = randomName("m");
@@ -65,14 +64,15 @@ test("Event: the message is on FNMESH_ASYNC with Nats-Msg-Id = the 202's request
   const { envelope, payload } = decodeFramed(catalog.asyncInvoke.message, stored.data, "stored Event invocation");
   assert.equal(envelope.requestId, requestId);
   assert.equal(envelope.invocationType, "Event");
-  assert.equal(envelope.function.name, name);
+  assert.equal(envelope.function, name);
+  assert.deepEqual([envelope.attempt, envelope.source.kind], [1, "api"]);
   assert.deepEqual(JSON.parse(new TextDecoder().decode(payload)), { marker });
   assert.equal((await jsm.streams.info(ASYNC_STREAM)).state.messages, 1);
-  // Nothing could have taken it: no executor has attached the durable consumer yet.
+  // Nothing could have taken it: no scheduler has created the durable consumer yet.
   await assert.rejects(jsm.consumers.info(ASYNC_STREAM, ASYNC_CONSUMER), /consumer not found/);
   assert.equal(logs.reports(requestId), 0);
 
-  await using consumer = await stack.startExecutor();
+  await using consumer = await stack.startScheduler();
   await eventually(() => logs.reports(requestId) === 1, { name: "the Event invocation ran", timeoutMs: 60_000 });
   await drained(jsm, name);
   const info = await jsm.consumers.info(ASYNC_STREAM, ASYNC_CONSUMER);
@@ -83,7 +83,7 @@ test("Event: the message is on FNMESH_ASYNC with Nats-Msg-Id = the 202's request
 });
 
 test("Event: re-publishing the message with its request id is a JetStream duplicate, before and after it ran; the function runs once", async () => {
-  await using stack = await startStack({ executorEnv: NOT_CONSUMING });
+  await using stack = await startStack({ scheduler: false });
   const name = await createLogging(stack);
   using logs = await watchLogs(stack.nc, name);
   const requestId = await invokeEvent(stack, name, randomName("m"));
@@ -100,7 +100,7 @@ test("Event: re-publishing the message with its request id is a JetStream duplic
   assert.equal(again.seq, stored.seq, "JetStream answers with the original message's sequence");
   assert.equal((await jsm.streams.info(ASYNC_STREAM)).state.messages, 1, "the duplicate was not stored");
 
-  await using consumer = await stack.startExecutor();
+  await using consumer = await stack.startScheduler();
   await eventually(() => logs.reports(requestId) === 1, { name: "the Event invocation ran", timeoutMs: 60_000 });
   await drained(jsm, name);
 
@@ -117,7 +117,7 @@ test("Event: re-publishing the message with its request id is a JetStream duplic
 });
 
 test("Event: when JetStream cannot store the invocation, Invoke is a 503 ServiceException, never a 202", async () => {
-  await using stack = await startStack({ executorEnv: NOT_CONSUMING });
+  await using stack = await startStack({ scheduler: false });
   const name = await createLogging(stack);
   // The 202 waits for JetStream's acknowledgement: with no stream to take the message, there is none.
   const jsm = await jetstreamManager(stack.nc);

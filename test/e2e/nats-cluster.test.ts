@@ -46,8 +46,10 @@ before(async () => {
   stack = await startStack({
     nats,
     env: { FNMESH_JS_REPLICAS: "3" },
-    // A delivery lost with a node comes back after the ack wait: the shortest allowed keeps the test short.
-    executorEnv: { FNMESH_EGRESS_ALLOW: `127.0.0.1:${(recorder.address() as AddressInfo).port}`, FNMESH_EXECUTOR_ASYNC_ACK_WAIT_MS: "5000" },
+    // A delivery lost with a node comes back after the scheduler consumer's ack wait: a short one keeps the test short.
+    // A run that could not reach the recorder fails and is retried: after 200 ms, not Lambda's minute.
+    schedulerEnv: { FNMESH_SCHEDULER_ACK_WAIT_MS: "5000", FNMESH_ASYNC_RETRY_BASE_MS: "200" },
+    executorEnv: { FNMESH_EGRESS_ALLOW: `127.0.0.1:${(recorder.address() as AddressInfo).port}` },
   });
 });
 

@@ -22,6 +22,10 @@ export interface StackOptions {
   executorEnv?: Record<string, string>;
   /** Variables for ingest only (e.g. FNMESH_REGION, FNMESH_ACCOUNT_ID, FNMESH_DEFAULT_ROLE). */
   ingestEnv?: Record<string, string>;
+  /** Variables for the scheduler only (e.g. FNMESH_ASYNC_RETRY_BASE_MS). */
+  schedulerEnv?: Record<string, string>;
+  /** false: start no scheduler (nobody consumes FNMESH_ASYNC until the test calls `startScheduler`). */
+  scheduler?: boolean;
   /** Variables for every service (e.g. FNMESH_JS_REPLICAS); the per-service ones above win. */
   env?: Record<string, string>;
   /** Run on this NATS server or cluster (the caller stops it) instead of starting one. */
@@ -44,6 +48,8 @@ export interface Stack extends AsyncDisposable {
   client(credentials?: { accessKeyId: string; secretAccessKey: string }): LambdaClient;
   /** Starts another executor on the same NATS with these variables (on top of the connection settings). */
   startExecutor(env?: Record<string, string>): Promise<ExtraExecutor>;
+  /** Starts another scheduler (the one, with `scheduler: false`) with these variables on top of `schedulerEnv`. */
+  startScheduler(env?: Record<string, string>): Promise<ExtraExecutor>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -82,8 +88,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   const executor = await launchExecutor(options.executorEnv ?? {});
-  const scheduler = await startScheduler({ nc: await conn("scheduler"), config: loadSchedulerConfig(base),
-    log: createLogger({ service: "scheduler", write: quiet }) });
+  const launchScheduler = async (env: Record<string, string>) => {
+    const started = await startScheduler({ nc: await conn("scheduler"), config: loadSchedulerConfig({ ...base, ...options.schedulerEnv, ...env }),
+      log: createLogger({ service: "scheduler", write: quiet }) });
+    let stopping: Promise<void> | undefined;
+    const extra: ExtraExecutor = {
+      stop: () => (stopping ??= (async () => { extras.delete(extra); await started.stop(); })()),
+      [Symbol.asyncDispose]() { return extra.stop(); },
+    };
+    return extra;
+  };
+  const scheduler = options.scheduler === false ? undefined : await launchScheduler({});
   const trigger = await startTrigger({ nc: await conn("trigger"), log: createLogger({ service: "trigger", write: quiet }) });
   const pool = createPool(db.url, () => undefined);
   const ingestConfig = loadIngestConfig({ ...base, ...options.ingestEnv });
@@ -100,7 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await ingest.stop();
     for (const extra of extras) await extra.stop();
     await executor.stop();
-    await scheduler.stop();
+    await scheduler?.stop();
     await trigger.stop();
     await pool.end();
     for (const c of conns) await c.close();
@@ -114,6 +129,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         async stop() { extras.delete(extra); await started.stop(); },
         [Symbol.asyncDispose]() { return extra.stop(); },
       };
+      extras.add(extra);
+      return extra;
+    },
+    async startScheduler(env = {}) {
+      const extra = await launchScheduler(env);
       extras.add(extra);
       return extra;
     },
