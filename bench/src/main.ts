@@ -7,8 +7,8 @@
  * - async (async/run.ts): Event invocations accepted through the Lambda API and completed end to
  *   end, vs the same events through a bare JetStream consumer calling the handler in-process.
  * Prints the tables and writes bench/results/<timestamp>.json. Measures only; asserts nothing.
- * `--only=isolates|http|async` runs one section; `--events=N`, `--accept-seconds=S` and
- * `--cpu-prof` (V8 profiles of the services, into bench/results/) tune the async section.
+ * `--only=isolates|http|async` runs one section; `--events=N`, `--accept-seconds=S`,
+ * `--executors=N` and `--cpu-prof` (V8 profiles of the services, into bench/results/) tune the async section.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -36,7 +36,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 const args = parseArgs({
-  options: { only: { type: "string" }, events: { type: "string" }, "accept-seconds": { type: "string" }, "cpu-prof": { type: "boolean" } },
+  options: { only: { type: "string" }, events: { type: "string" }, "accept-seconds": { type: "string" }, executors: { type: "string" },
+    "cpu-prof": { type: "boolean" } },
 }).values;
 
 /** The sections asked for: `--only=http|isolates|async`, else all three. */
@@ -67,6 +68,7 @@ try {
     ...defaultAsyncSettings,
     events: countFlag("events", args.events, defaultAsyncSettings.events),
     acceptSeconds: countFlag("accept-seconds", args["accept-seconds"], defaultAsyncSettings.acceptSeconds),
+    executors: countFlag("executors", args.executors, defaultAsyncSettings.executors),
   };
   const machine = machineInfo(wantsHttp || wantsAsync ? await checkWrk() : "wrk not used"); // before any load, for its load average
   const date = new Date().toISOString();

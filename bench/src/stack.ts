@@ -43,7 +43,7 @@ export interface Stack {
   /** The nats-server every service uses (the async section connects to it too). */
   readonly natsUrl: string;
   /** Process ids of the services and of nats-server (when found), for CPU counters. */
-  pids(): { name: ServiceName | "nats-server"; pid: number }[];
+  pids(): { name: string; pid: number }[];
   logs(): ServiceLog[];
   /** Stops the four services only (as `stop()` does), leaving nats-server and PostgreSQL running. */
   stopServices(): Promise<void>;
@@ -73,6 +73,8 @@ export interface StackOptions {
    * (`--cpu-prof --cpu-prof-dir`); the profiler's own overhead slows the services a little.
    */
   cpuProfDir?: string;
+  /** Executor processes to start (each gets its own id, as `make dev` does with FNMESH_DEV_EXECUTORS). Default 1. */
+  executors?: number;
 }
 
 function spawnService(root: string, name: ServiceName, env: NodeJS.ProcessEnv, stopping: () => boolean, cpuProfDir?: string): Service {
@@ -181,12 +183,19 @@ export async function startStack(root: string, options: StackOptions = {}): Prom
       FNMESH_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       FNMESH_LOG_LEVEL: "warn",
     };
-    for (const name of SERVICES) services.push(spawnService(root, name, env, () => stopping, options.cpuProfDir));
+    for (const name of SERVICES) {
+      const count = name === "executor" ? options.executors ?? 1 : 1;
+      for (let i = 0; i < count; i++) services.push(spawnService(root, name, env, () => stopping, options.cpuProfDir));
+    }
     const endpoint = `http://127.0.0.1:${port}`;
     await waitHealthy(endpoint, services);
     const natsServerPid = await natsPid(nats.dir);
     const pids = () => [
-      ...services.flatMap((s) => (s.child.pid === undefined ? [] : [{ name: s.log.service, pid: s.child.pid }])),
+      // A second executor is "executor#2".
+      ...services.flatMap((s, i) => {
+        const nth = services.slice(0, i).filter((o) => o.log.service === s.log.service).length;
+        return s.child.pid === undefined ? [] : [{ name: nth ? `${s.log.service}#${nth + 1}` : s.log.service, pid: s.child.pid }];
+      }),
       ...(natsServerPid === undefined ? [] : [{ name: "nats-server" as const, pid: natsServerPid }]),
     ];
     return { endpoint, credentials, natsUrl: nats.url, pids, logs: () => services.map((s) => s.log), stopServices, stop };

@@ -37,14 +37,14 @@ export interface CpuReading { name: string; ms: number }
  * The executor's main thread, apart: its event loop is where invocations queue, while isolate
  * code runs on isolated-vm's threads, which the process total includes.
  */
-const MAIN_THREAD_OF = new Set(["executor"]);
+const mainThreadApart = (name: string) => name.startsWith("executor");
 
 /** Reads every process now; `diff` of two readings gives each one's CPU ms in between. */
 export function readCpu(pids: readonly { name: string; pid: number }[]): CpuReading[] {
   return [
     ...pids.flatMap(({ name, pid }) => [
       { name, ms: processCpuMs(pid) },
-      ...(MAIN_THREAD_OF.has(name) ? [{ name: `(${name} main thread)`, ms: processCpuMs(pid, pid) }] : []),
+      ...(mainThreadApart(name) ? [{ name: `(${name} main thread)`, ms: processCpuMs(pid, pid) }] : []),
     ]),
     { name: "bench (publisher, observer)", ms: ownCpuMs() },
   ];

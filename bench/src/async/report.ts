@@ -62,7 +62,8 @@ export function formatAsyncSection(r: AsyncResults): string[] {
     "async: Event invocations end to end (trivial handler)",
     `fnmesh: createInvokeClient(nc).enqueue → FNMESH_ASYNC → scheduler → executor (V8 isolate); a run counts at its REPORT line on fnmesh.logs.<fn>`,
     `floor: the same ${s.events} events on a bench stream of the same nats-server, one bare pull consumer (batch ${s.floorBatch}) calling the handler in-process, fnmesh's services stopped`,
-    `samples: ${s.events} events per path, ${s.publishWindow} publishes in flight; accepted: wrk ${s.acceptSeconds} s at ${s.acceptConnections} connections after 1 s at 8`,
+    `samples: ${s.events} events per path, ${s.publishWindow} publishes in flight; accepted: wrk ${s.acceptSeconds} s at ${s.acceptConnections} connections after 1 s at 8; ` +
+      `${s.executors} executor process(es)`,
     "",
     ...formatTable(["metric", "unit", "fnmesh", "floor", "ratio"], body),
     "ratio > 1 means fnmesh is better: fnmesh/floor for rates, floor/fnmesh for times. Target on 2 cores: ≥ 5,000 events/s completed.",
@@ -81,7 +82,7 @@ export function formatAsyncSection(r: AsyncResults): string[] {
   // Only processes that did work in a phase (an idle trigger, or a phase with no runs, says nothing).
   for (const p of (r.profiles ?? []).filter((x) => x.events > 0 && x.idlePercent < 97)) {
     out.push(
-      `profile ${p.service}, ${p.phase}: ${fmt(p.events, "count")} runs in ${fmt(p.totalMs, "count")} ms, ${p.idlePercent.toFixed(0)}% idle, ` +
+      `profile ${p.file.replace(/\.cpuprofile$/, "")}, ${p.phase}: ${fmt(p.events, "count")} runs in ${fmt(p.totalMs, "count")} ms, ${p.idlePercent.toFixed(0)}% idle, ` +
         `busy ${fmt(((100 - p.idlePercent) * p.totalMs * 10) / Math.max(1, p.events), "count")} µs/run, GC ${p.gcPercent.toFixed(1)}%; self time by package (% of samples, µs/run):`,
       `  ${p.byPackage.map((e) => `${e.fn} ${e.percent.toFixed(1)}% ${e.perEventUs.toFixed(1)}`).join("; ")}`,
       "  top functions:",

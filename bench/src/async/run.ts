@@ -29,7 +29,7 @@ import type { AcceptedResult, AsyncResults, AsyncSettings, PathResult } from "./
 
 export const defaultAsyncSettings: AsyncSettings = {
   events: 20_000, publishWindow: 256, acceptSeconds: 5, acceptConnections: 32, floorBatch: 256,
-  ceilingCalls: 10_000, ceilingWindow: 32, idleTimeoutMs: 10_000,
+  ceilingCalls: 10_000, ceilingWindow: 32, executors: 1, idleTimeoutMs: 10_000,
 };
 const DEADLINE_MS = 10 * 60_000;
 
@@ -66,7 +66,7 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
   const s = o.settings;
   o.say(`starting fnmesh: nats-server, PostgreSQL, executor, scheduler, trigger, ingest${o.cpuProfDir ? ` (CPU profiles into ${o.cpuProfDir})` : ""}`);
   if (o.cpuProfDir) await mkdir(o.cpuProfDir, { recursive: true });
-  const stack = await startStack(o.root, o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {});
+  const stack = await startStack(o.root, { executors: s.executors, ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}) });
   o.onStop(() => stack.stop());
   const client = lambdaClient(stack.endpoint, stack.credentials);
   o.onStop(async () => client.destroy());

@@ -17,6 +17,8 @@ export interface AsyncSettings {
   /** Sync calls through the invoke client for the reference ceiling (0: skip), and how many in flight. */
   ceilingCalls: number;
   ceilingWindow: number;
+  /** Executor processes in the mesh (`--executors`). */
+  executors: number;
   /** A run is over when every event has completed, or when none completes for this long. */
   idleTimeoutMs: number;
 }
