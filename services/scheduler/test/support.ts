@@ -48,6 +48,11 @@ export interface Recorder {
   readonly hostPort: string;
   hits(key: string): number;
   bodies(key: string): unknown[];
+  /** Keys hit at least once, with their counts. */
+  allHits(): ReadonlyMap<string, number>;
+  /** While closed, GET `/gate` does not answer: functions calling it stay mid-run. Open by default. */
+  closeGate(): void;
+  openGate(): void;
 }
 
 export interface Child { readonly pid: number; kill(signal: NodeJS.Signals): void; stop(): Promise<void>; readonly exited: Promise<void> }
@@ -90,9 +95,15 @@ export interface HarnessOptions {
 async function startRecorder(): Promise<Recorder & { close(): Promise<void> }> {
   const hits = new Map<string, number>();
   const bodies = new Map<string, unknown[]>();
+  let gate: Promise<void> | undefined;
+  let open: (() => void) | undefined;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://recorder");
     const key = url.searchParams.get("key") ?? "";
+    if (url.pathname === "/gate") {
+      void (gate ?? Promise.resolve()).then(() => res.end("open"));
+      return;
+    }
     if (url.pathname === "/hit") {
       const n = (hits.get(key) ?? 0) + 1;
       hits.set(key, n);
@@ -115,6 +126,9 @@ async function startRecorder(): Promise<Recorder & { close(): Promise<void> }> {
     url: `http://127.0.0.1:${port}`, hostPort: `127.0.0.1:${port}`,
     hits: (key) => hits.get(key) ?? 0,
     bodies: (key) => bodies.get(key) ?? [],
+    allHits: () => hits,
+    closeGate() { gate ??= new Promise<void>((r) => { open = r; }); },
+    openGate() { open?.(); gate = undefined; },
     async close() { server.closeAllConnections(); server.close(); await once(server, "close").catch(() => undefined); },
   };
 }
