@@ -42,6 +42,8 @@ export interface Stack {
   readonly credentials: Credentials;
   /** The nats-server every service uses (the async section connects to it too). */
   readonly natsUrl: string;
+  /** nats-server's monitoring base URL (`/varz`, `/jsz`), when the harness started it. */
+  readonly natsMonitorUrl: string | undefined;
   /** Process ids of the services and of nats-server (when found), for CPU counters. */
   pids(): { name: string; pid: number }[];
   logs(): ServiceLog[];
@@ -198,7 +200,7 @@ export async function startStack(root: string, options: StackOptions = {}): Prom
       }),
       ...(natsServerPid === undefined ? [] : [{ name: "nats-server" as const, pid: natsServerPid }]),
     ];
-    return { endpoint, credentials, natsUrl: nats.url, pids, logs: () => services.map((s) => s.log), stopServices, stop };
+    return { endpoint, credentials, natsUrl: nats.url, natsMonitorUrl: nats.monitorUrl, pids, logs: () => services.map((s) => s.log), stopServices, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -31,6 +31,8 @@ export interface FloorOptions {
   signal: AbortSignal;
   /** Called once the consumer is ready, right before publishing (to read CPU counters). */
   beforePublish?: () => void;
+  /** Awaited before `beforePublish` (e.g. reading nats-server's counters over HTTP). */
+  beforePublishAsync?: () => Promise<void>;
 }
 
 export interface FloorRun { publish: PublishRun & { failed: number }; consumer: FloorConsumerResult; cpuMs: number }
@@ -70,6 +72,7 @@ export async function runFloor(o: FloorOptions): Promise<FloorRun> {
       void exited.then((how) => { clearTimeout(timer); fail(new Error(`floor consumer exited (${how}) before it was ready: ${err}`)); });
     });
 
+    await o.beforePublishAsync?.();
     o.beforePublish?.();
     const js = jetstream(o.nc);
     const subject = `${subjectPrefix}.${o.functionName}`;

@@ -75,6 +75,11 @@ export function formatAsyncSection(r: AsyncResults): string[] {
     cpuLine("fnmesh", r.cpu.fnmesh),
     cpuLine("floor", r.cpu.floor),
     ...(r.cpu.ceiling ? [cpuLine("sync calls (reference)", r.cpu.ceiling)] : []),
+    "nats-server per event: messages in / out / JetStream API calls (from /varz, /jsz):",
+    ...(["fnmesh", "floor", "ceiling"] as const).flatMap((k) => {
+      const n = r.natsPerEvent[k];
+      return n ? [`  ${k === "ceiling" ? "sync calls (reference)" : k}: ${n.inMsgs.toFixed(2)} / ${n.outMsgs.toFixed(2)} / ${n.jsApiCalls.toFixed(3)}`] : [];
+    }),
     ...(r.ceiling && Object.keys(r.ceiling.failures).length ? [`  sync calls (reference) failed: ${JSON.stringify(r.ceiling.failures)}`] : []),
     ...r.errors.slice(0, 10).map((e) => `  problem: ${e}`),
     ...r.serviceLogs.filter((l) => l.total > 0).map((l) => `  ${l.service}: ${l.total} line(s), first: ${l.lines[0]?.slice(0, 300) ?? ""}`),

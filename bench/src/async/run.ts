@@ -22,6 +22,7 @@ import { acceptedCount, measureAccepted } from "./accepted.ts";
 import { measureSyncCeiling } from "./ceiling.ts";
 import { diffCpu, readCpu } from "./cpu.ts";
 import { runFloor } from "./floor.ts";
+import { perEvent, readNatsCounters } from "./nats-counters.ts";
 import { observeRuns, waitForRuns, type RunObserver } from "./observe.ts";
 import { monotonicUs, summarizeProfiles, type ProfileWindow } from "./profile.ts";
 import { eventRequest, makeEvents, publishAll } from "./publish.ts";
@@ -105,6 +106,7 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
   const queueInfo = () => jsm.consumers.info(consumers.asyncScheduler.stream, consumers.asyncScheduler.durable)
     .then((i) => ({ deliveries: i.delivered.consumer_seq, streamSeq: i.delivered.stream_seq }), () => undefined);
   const queueBefore = await queueInfo();
+  const natsBefore = await readNatsCounters(stack.natsMonitorUrl);
   const cpuBefore = readCpu(stack.pids());
   const completedFromUs = monotonicUs();
   const published = await publishAll(events, s.publishWindow, (e) => {
@@ -115,6 +117,7 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
   const fnmeshEnded = await wait(() => observer.trackedCompleted() >= s.events - published.failed);
   const cpuFnmesh = diffCpu(cpuBefore, readCpu(stack.pids()), s.events);
   const completedToUs = monotonicUs();
+  const natsFnmesh = perEvent(natsBefore, await readNatsCounters(stack.natsMonitorUrl), s.events);
   const queueAfter = await queueInfo();
   const deliveries = queueBefore && queueAfter ? queueAfter.deliveries - queueBefore.deliveries : Number.NaN;
   const redeliveries = queueBefore && queueAfter ? deliveries - (queueAfter.streamSeq - queueBefore.streamSeq) : Number.NaN;
@@ -143,13 +146,16 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
 
   let ceiling;
   let cpuCeiling;
+  let natsCeiling;
   if (s.ceilingCalls > 0) {
     o.say(`ceiling: ${s.ceilingCalls} sync calls through the invoke client, ${s.ceilingWindow} in flight`);
     const calls = makeEvents(s.ceilingCalls);
+    const natsAt = await readNatsCounters(stack.natsMonitorUrl);
     const before = readCpu(stack.pids());
     const fromUs = monotonicUs();
     ceiling = await measureSyncCeiling(nc, fn, calls, s.ceilingWindow);
     cpuCeiling = diffCpu(before, readCpu(stack.pids()), s.ceilingCalls);
+    natsCeiling = perEvent(natsAt, await readNatsCounters(stack.natsMonitorUrl), s.ceilingCalls);
     windows.push({ phase: "sync calls (reference)", fromUs, toUs: monotonicUs(), events: ceiling.ok });
   }
 
@@ -166,10 +172,13 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
   o.say(`floor: ${s.events} events through a bare JetStream pull consumer calling the handler in-process`);
   const natsOnly = stack.pids().filter((p) => p.name === "nats-server");
   let floorCpuBefore = readCpu(natsOnly);
+  let natsFloorBefore: Awaited<ReturnType<typeof readNatsCounters>>;
   const floor = await runFloor({
     nc, natsUrl: stack.natsUrl, tag: o.prefix, functionName: fn, handlerPath, events, publishWindow: s.publishWindow,
     batch: s.floorBatch, idleTimeoutMs: s.idleTimeoutMs, signal: o.signal, beforePublish: () => { floorCpuBefore = readCpu(natsOnly); },
+    beforePublishAsync: async () => { natsFloorBefore = await readNatsCounters(stack.natsMonitorUrl); },
   });
+  const natsFloor = perEvent(natsFloorBefore, await readNatsCounters(stack.natsMonitorUrl), s.events);
   const cpuFloor = [
     ...diffCpu(floorCpuBefore, readCpu(natsOnly), s.events),
     { name: "floor consumer", cpuMs: floor.cpuMs, perEventUs: (floor.cpuMs * 1000) / s.events },
@@ -186,6 +195,7 @@ export async function measureAsync(o: AsyncBenchOptions): Promise<AsyncResults> 
   return {
     settings: s, accepted, fnmesh, floor: floorResult, ...(ceiling ? { ceiling } : {}),
     cpu: { fnmesh: cpuFnmesh, floor: cpuFloor, ...(cpuCeiling ? { ceiling: cpuCeiling } : {}) },
+    natsPerEvent: { fnmesh: natsFnmesh, floor: natsFloor, ceiling: natsCeiling },
     ...(profiles ? { profiles } : {}), errors, serviceLogs: stack.logs(),
   };
 }

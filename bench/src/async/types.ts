@@ -3,6 +3,7 @@ import type { ServiceLog } from "../stack.ts";
 import type { Summary } from "../stats.ts";
 import type { WrkResult } from "../wrk.ts";
 import type { CeilingResult } from "./ceiling.ts";
+import type { NatsPerEvent } from "./nats-counters.ts";
 
 export interface AsyncSettings {
   /** Events enqueued for the completed run, and published to the floor's stream. */
@@ -107,6 +108,8 @@ export interface AsyncResults {
   ceiling?: CeilingResult;
   /** CPU per process during each completed run (and the ceiling's calls). */
   cpu: { fnmesh: ProcessCpu[]; floor: ProcessCpu[]; ceiling?: ProcessCpu[] };
+  /** nats-server's messages in/out and JetStream API calls per event (per call for the ceiling). */
+  natsPerEvent: { fnmesh?: NatsPerEvent | undefined; floor?: NatsPerEvent | undefined; ceiling?: NatsPerEvent | undefined };
   /** With `--cpu-prof`: where each service spent its time, per phase. */
   profiles?: ProcessProfile[];
   /** Observer problems (e.g. its NATS connection dropped, so runs may be missing from the counts). */
