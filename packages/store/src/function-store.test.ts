@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import pg from "pg";
 import { startPostgres, type PostgresServer } from "@fnmesh/test-harness";
 import { isFnmeshError } from "@fnmesh/protocol";
-import { migrate } from "./migrate.ts";
+import { loadMigrations, migrate } from "./migrate.ts";
 import { createFunctionStore } from "./function-store.ts";
 import type { NewFunction } from "./types.ts";
 
@@ -24,7 +24,7 @@ test("migrate is idempotent and records versions", async () => {
   await client.connect();
   const { rows } = await client.query("SELECT version FROM fnmesh_migrations ORDER BY version");
   await client.end();
-  assert.deepEqual(rows.map((r) => r.version), [1]);
+  assert.deepEqual(rows.map((r) => r.version), (await loadMigrations()).map((m) => m.version));
 });
 
 test("create, get, conflict, update bumps revision, conditional update, delete", async () => {

@@ -4,25 +4,11 @@
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { Component, ErrorCode, FnmeshError, type CodeRef, type Runtime } from "@fnmesh/protocol";
+import { Component, ErrorCode, FnmeshError } from "@fnmesh/protocol";
 import { decodeMarker, encodeMarker } from "./marker.ts";
+import { toRecord, type FunctionRow as Row } from "./function-row.ts";
+import { createFunctionSettingsStore, type FunctionSettingsStore } from "./function-settings-store.ts";
 import type { CodeUpdate, ConfigUpdate, FunctionRecord, ListPage, NewFunction } from "./types.ts";
-
-interface Row {
-  name: string; description: string; runtime: string; handler: string; role: string;
-  memory_mb: number; timeout_sec: number; env: Record<string, string>; code_sha256: string;
-  code_size: string; zip_key: string; code_ref: CodeRef; revision_id: string;
-  created_at: Date; last_modified: Date;
-}
-
-function toRecord(r: Row): FunctionRecord {
-  return {
-    name: r.name, description: r.description, runtime: r.runtime as Runtime, handler: r.handler, role: r.role,
-    memoryMb: r.memory_mb, timeoutSec: r.timeout_sec, env: r.env, codeSha256: r.code_sha256,
-    codeSize: Number(r.code_size), zipKey: r.zip_key, codeRef: r.code_ref, revisionId: r.revision_id,
-    createdAt: r.created_at, lastModified: r.last_modified,
-  };
-}
 
 const COLUMNS: Record<keyof ConfigUpdate, string> = {
   description: "description", runtime: "runtime", handler: "handler", role: "role",
@@ -33,7 +19,8 @@ function notFound(name: string): FnmeshError {
   return new FnmeshError(ErrorCode.NotFound, Component.Store, `Function not found: ${name}`);
 }
 
-export interface FunctionStore {
+/** The registry: configuration and code (each write bumps the revision), plus per-function settings. */
+export interface FunctionStore extends FunctionSettingsStore {
   create(fn: NewFunction): Promise<FunctionRecord>;
   get(name: string): Promise<FunctionRecord | undefined>;
   list(options: { marker?: string; maxItems: number }): Promise<ListPage>;
@@ -71,6 +58,7 @@ export function createFunctionStore(pool: pg.Pool): FunctionStore {
   }
 
   return {
+    ...createFunctionSettingsStore(pool),
     async create(fn) {
       try {
         const { rows } = await pool.query<Row>(

@@ -17,6 +17,9 @@ import { awsErrorBody, toAwsError } from "./lambda/errors.ts";
 import { registerFunctionRoutes } from "./lambda/function-routes.ts";
 import { registerFunctionScope } from "./lambda/function-scope.ts";
 import { registerInvokeRoute } from "./lambda/invoke-route.ts";
+import { registerEventInvokeConfigRoutes } from "./lambda/event-invoke-config-routes.ts";
+import { registerConcurrencyRoutes } from "./lambda/concurrency-routes.ts";
+import { registerAccountSettingsRoute } from "./lambda/account-settings-route.ts";
 import { registerDeadLetterRoutes } from "./dead-letters/dead-letter-routes.ts";
 import { checkReadiness } from "./readiness.ts";
 import { registerScheduleRoutes, type ScheduleRoutesDeps } from "./schedules/routes.ts";
@@ -106,6 +109,8 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
     }
   };
   app.use("/2015-03-31/*", api("lambda"));
+  // Lambda's later API versions: account settings, reserved concurrency, async invocation config.
+  for (const version of ["2016-08-19", "2017-10-31", "2019-09-25", "2019-09-30"]) app.use(`/${version}/*`, api("lambda"));
   // EventBridge Scheduler's operations (Hono's `/schedules/*` also matches `/schedules`).
   app.use("/schedules/*", api("scheduler"));
 
@@ -113,6 +118,9 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
   registerFunctionRoutes(app, res);
   registerInvokeRoute(app, res);
   registerDeadLetterRoutes(app, res);
+  registerEventInvokeConfigRoutes(app, res);
+  registerConcurrencyRoutes(app, res);
+  registerAccountSettingsRoute(app, res);
   if (options.schedules) registerScheduleRoutes(app, options.schedules);
 
   app.notFound((c) => {

@@ -26,6 +26,8 @@ export interface IngestResources {
   log: Logger;
   tracer: Tracer;
   defaultRole: string;
+  /** FNMESH_MAX_CONCURRENCY: the account's ConcurrentExecutions, from which reservations are taken. */
+  maxConcurrency: number;
   /** Key for GetFunction's time-limited code download links. */
   codeLinkSecret: string;
 }

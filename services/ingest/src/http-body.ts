@@ -30,6 +30,11 @@ export function bodyLimitFor(method: string, path: string): { limit: number; ope
   if (path.startsWith(`${SCHEDULES}/`) && (method === "POST" || method === "PUT")) {
     return { limit: MAX_CONTROL_BODY_BYTES, operation: method === "POST" ? "CreateSchedule" : "UpdateSchedule" };
   }
+  // Async invocation config and reserved concurrency: a few numbers and two ARNs.
+  if (/^\/2019-09-25\/functions\/[^/]+\/event-invoke-config\/?$/.test(path) && (method === "PUT" || method === "POST")) {
+    return { limit: MAX_CONTROL_BODY_BYTES, operation: method === "PUT" ? "PutFunctionEventInvokeConfig" : "UpdateFunctionEventInvokeConfig" };
+  }
+  if (/^\/2017-10-31\/functions\/[^/]+\/concurrency\/?$/.test(path) && method === "PUT") return { limit: MAX_CONTROL_BODY_BYTES, operation: "PutFunctionConcurrency" };
   return { limit: MAX_CONTROL_BODY_BYTES, operation: `${method} ${path.length > 100 ? `${path.slice(0, 100)}…` : path}` };
 }
 

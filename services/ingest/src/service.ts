@@ -56,7 +56,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     isReady: () => ready,
     resources: {
       functions, resolver, views, artifacts: createCodeArtifacts(codeStore, deployPool), nc, js: jetstream(nc), invoker: createInvokeClient(nc),
-      account, log, tracer: deps.tracer, defaultRole: config.defaultRole,
+      account, log, tracer: deps.tracer, defaultRole: config.defaultRole, maxConcurrency: config.maxConcurrency,
       codeLinkSecret: config.credentials.secretAccessKey,
     },
   });

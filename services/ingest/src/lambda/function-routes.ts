@@ -82,6 +82,8 @@ export function registerFunctionRoutes(app: Hono<IngestEnv>, res: IngestResource
     return c.json({
       Configuration: functionConfiguration(fn, res.account),
       Code: { RepositoryType: "S3", Location: codeLocation(publicBaseUrl(c.req.url), res.codeLinkSecret, fn.name, fn.zipKey.replace(/^zip\//, "")) },
+      // Lambda reports a reservation here too (GetFunctionResponse.Concurrency).
+      ...(fn.reservedConcurrency !== undefined ? { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } } : {}),
     });
   });
 
