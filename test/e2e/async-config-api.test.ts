@@ -17,7 +17,9 @@ import {
 } from "@aws-sdk/client-lambda";
 import { Kvm, type KV } from "@nats-io/kv";
 import { FUNCTIONS_BUCKET, FunctionView, functionViewKeys } from "@fnmesh/protocol";
-import { randomName } from "@fnmesh/test-harness";
+import { startFunctionResolver } from "@fnmesh/registry-view";
+import { createLogger } from "@fnmesh/telemetry";
+import { eventually, randomName } from "@fnmesh/test-harness";
 import { startStack, type Stack } from "./support/stack.ts";
 import { zipOf } from "./support/zip.ts";
 
@@ -156,6 +158,26 @@ describe("round trip", () => {
     assert.deepEqual((await stack.lambda.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: name }))).FunctionEventInvokeConfigs, []);
     assert.equal((await viewOf(name)).eventInvokeConfig, undefined);
     await rejectsWith(stack.lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: name })), "ResourceNotFoundException", 404, noConfig(name));
+  });
+
+  test("a resolver elsewhere in the mesh (as the scheduler's and executors') follows Put, Update and Delete", async () => {
+    const resolver = startFunctionResolver({ kv: views, log: createLogger({ service: "e2e-resolver", write: () => undefined }) });
+    try {
+      await resolver.ready;
+      const name = await create();
+      const seen = (expected: unknown, step: string) => eventually(() => {
+        assert.deepEqual(resolver.resolve(name)?.eventInvokeConfig, expected);
+      }, { name: `resolver sees ${step}`, timeoutMs: 5_000 });
+      await put({ FunctionName: name, MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: natsArn("dead") } } });
+      await seen({ maximumRetryAttempts: 0, maximumEventAgeSec: 21600, onFailure: natsArn("dead") }, "Put");
+      await update({ FunctionName: name, MaximumEventAgeInSeconds: 90 });
+      await seen({ maximumRetryAttempts: 0, maximumEventAgeSec: 90, onFailure: natsArn("dead") }, "Update");
+      await stack.lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: name }));
+      await seen(undefined, "Delete");
+      assert.ok(resolver.resolve(name), "the function itself still resolves");
+    } finally {
+      await resolver.stop();
+    }
   });
 
   test("DeleteFunction deletes the config with it: a function created again under the name has none", async () => {
