@@ -18,7 +18,7 @@ import { startTrigger } from "../../../services/trigger/src/service.ts";
 export const CREDENTIALS = { accessKeyId: "AKIDE2ETEST", secretAccessKey: "e2e-secret-key" };
 
 export interface StackOptions {
-  /** Variables for the executor only (e.g. FNMESH_EXECUTOR_CONSUME_ASYNC, FNMESH_EGRESS_ALLOW). */
+  /** Variables for the executor only (e.g. FNMESH_EGRESS_ALLOW, FNMESH_EXECUTOR_CONCURRENCY). */
   executorEnv?: Record<string, string>;
   /** Variables for ingest only (e.g. FNMESH_REGION, FNMESH_ACCOUNT_ID, FNMESH_DEFAULT_ROLE). */
   ingestEnv?: Record<string, string>;
