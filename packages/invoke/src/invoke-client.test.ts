@@ -17,8 +17,8 @@ import { startNats } from "@fnmesh/test-harness";
 import { asyncMessageId, createInvokeClient } from "./invoke-client.ts";
 
 const event = (fn: string, extra: Partial<InvokeRequestInput> = {}) => ({
-  v: 2 as const, requestId: randomUUID(), invocationType: InvocationType.Event, logType: "None" as const, function: fn,
-  source: { kind: "api" as const }, attempt: 1, acceptedAt: Date.now(), ...extra,
+  v: 2 as const, requestId: randomUUID(), logType: "None" as const, function: fn,
+  source: { kind: "api" as const }, attempt: 1, acceptedAt: Date.now(), ...extra, invocationType: InvocationType.Event,
 });
 
 test("enqueue stores the event once per request id and attempt, with the id in Nats-Msg-Id and Fnmesh-Request-Id", async () => {
@@ -40,6 +40,7 @@ test("enqueue stores the event once per request id and attempt, with the id in N
   const jsm = await jetstreamManager(nc);
   assert.equal((await jsm.streams.info(ASYNC_STREAM)).state.messages, 2);
   const stored = await jsm.streams.getMessage(ASYNC_STREAM, { seq: retry.seq });
+  assert.ok(stored, "the retry attempt is stored");
   assert.equal(stored.subject, subjects.async("queued-fn"));
   assert.equal(stored.header.get(Header.MsgId), asyncMessageId({ requestId: req.requestId, attempt: 2 }));
   assert.equal(stored.header.get(Header.MsgId), `${req.requestId}.2`);
