@@ -2,8 +2,12 @@
  * PutFunctionEventInvokeConfig / UpdateFunctionEventInvokeConfig bodies and the
  * FunctionEventInvokeConfig shape they answer with. Texts and order of checks follow what AWS
  * answered in localstack/localstack:tests/aws/services/lambda_/test_lambda_api.snapshot.json
- * (TestLambdaEventInvokeConfig, recorded against AWS): range and pattern violations are a
- * ValidationException before anything else; a body with none of the three settings is an
+ * (TestLambdaEventInvokeConfig, recorded against AWS): range and pattern violations are checked
+ * before anything else, with AWS's "N validation errors detected: …" text. AWS answers both as a
+ * ValidationException; fnmesh answers out-of-range MaximumRetryAttempts / MaximumEventAgeInSeconds
+ * as InvalidParameterValueException (the type the operation's API reference lists, and what
+ * fnmesh's scheduler issue asks for; docs/lambda-differences.md), pattern violations as
+ * ValidationException. A body with none of the three settings is an
  * InvalidParameterValueException; members left out are absent from the answer, and
  * DestinationConfig always has both OnSuccess and OnFailure (empty when unset).
  */
@@ -54,6 +58,8 @@ export function parseEventInvokeRequest(body: Uint8Array): EventInvokeRequest {
   throwIfViolations([
     rangeViolation(retries, "maximumRetryAttempts", 0, EventInvokeLimits.maxRetryAttempts),
     rangeViolation(age, "maximumEventAgeInSeconds", EventInvokeLimits.minEventAgeSec, EventInvokeLimits.maxEventAgeSec),
+  ], "InvalidParameterValueException");
+  throwIfViolations([
     badPattern(onSuccess, "destinationConfig.onSuccess.destination"),
     badPattern(onFailure, "destinationConfig.onFailure.destination"),
   ]);

@@ -21,10 +21,13 @@ export function rangeViolation(value: number | undefined, field: string, min: nu
   return undefined;
 }
 
-/** Throws Lambda's ValidationException when any violation is present. */
-export function throwIfViolations(found: (string | undefined)[]): void {
+/**
+ * Throws Lambda's ValidationException when any violation is present (or `type`, for the few
+ * operations where fnmesh answers another 400 type with the same text).
+ */
+export function throwIfViolations(found: (string | undefined)[], type: "ValidationException" | "InvalidParameterValueException" = "ValidationException"): void {
   const list = found.filter((v): v is string => v !== undefined);
   if (list.length === 0) return;
   const head = `${list.length} validation error${list.length === 1 ? "" : "s"} detected: `;
-  throw new LambdaApiError(400, "ValidationException", head + list.join("; "));
+  throw new LambdaApiError(400, type, head + list.join("; "));
 }
