@@ -1,6 +1,9 @@
 /**
  * A saturated executor answers TooManyRequestsException (429, retryable) through the SDK instead
- * of queueing without bound; the running invocation still completes. The running invocation holds
+ * of queueing without bound; the running invocation still completes. The Reason says which limit:
+ * an executor's own slots and queue are CallerRateLimitExceeded, kept apart from the account's and
+ * a function's concurrency (ConcurrentInvocationLimitExceeded / ReservedFunction…, see
+ * concurrency-limits.test.ts) so a 429 tells capacity from configured limits. The running invocation holds
  * its slot until the test releases it (its fetch waits on a local server), so nothing depends on
  * how fast this machine is.
  */
@@ -47,7 +50,7 @@ test("past the executor's concurrency (1) and queue (0), Invoke is TooManyReques
   await assert.rejects(stack.lambda.send(new InvokeCommand({ FunctionName: name, Payload: payload(false) })), (err: unknown) => {
     assert.ok(err instanceof TooManyRequestsException, `got ${(err as Error).name}`);
     assert.equal(err.$metadata.httpStatusCode, 429);
-    assert.equal(err.Reason, "ConcurrentInvocationLimitExceeded");
+    assert.equal(err.Reason, "CallerRateLimitExceeded");
     return true;
   });
   held.shift()?.end("released");
