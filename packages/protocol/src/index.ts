@@ -16,8 +16,8 @@ export {
   functionViewKeys, scheduleKeys, concurrencyKeys, REGISTRY_QUEUE,
 } from "./subjects.ts";
 export type { ServiceName } from "./subjects.ts";
-export { streams, consumers } from "./streams.ts";
-export type { StreamDefinition, ConsumerDefinition } from "./streams.ts";
+export { streams, consumers, kvBuckets } from "./streams.ts";
+export type { StreamDefinition, ConsumerDefinition, KvBucketDefinition } from "./streams.ts";
 export { ErrorCode, Component, ThrottleReason, FnmeshError, fromWire, isFnmeshError, toFnmeshError } from "./errors.ts";
 export type { WireError, FnmeshErrorOptions } from "./errors.ts";
 export { Header, injectTraceContext, extractTraceContext } from "./headers.ts";

@@ -2,7 +2,9 @@
  * The JetStream streams and consumers fnmesh's contracts rest on, defined next to their subjects.
  * Plain data (this package imports no NATS client); @fnmesh/service-kit creates them from these.
  */
-import { ASYNC_CONSUMER, ASYNC_STREAM, DLQ_STREAM, subjects } from "./subjects.ts";
+import {
+  ASYNC_CONSUMER, ASYNC_STREAM, CONCURRENCY_BUCKET, DLQ_STREAM, FUNCTIONS_BUCKET, SCHEDULER_BUCKET, SCHEDULES_BUCKET, subjects,
+} from "./subjects.ts";
 import { Limits } from "./schemas/invocation.ts";
 
 export interface StreamDefinition {
@@ -54,3 +56,27 @@ export const consumers = {
     ackWaitSec: 30, maxDeliver: -1, maxAckPending: 20_000,
   },
 } as const satisfies Record<string, ConsumerDefinition>;
+
+/** A JetStream KV bucket fnmesh relies on; every service opens it from this one definition. */
+export interface KvBucketDefinition {
+  name: string;
+  /** Revisions kept per key. */
+  history: number;
+  description: string;
+}
+
+/**
+ * Every service that uses a bucket creates it if missing, and creating an existing bucket with
+ * other options fails — so the options live here once. All are file-backed: a restarted server
+ * keeps views, leases and claims.
+ */
+export const kvBuckets = {
+  /** Function views by name (ingest writes; every resolver watches). History 1: readers need the newest view only. */
+  functions: { name: FUNCTIONS_BUCKET, history: 1, description: "fnmesh function views: what an invocation needs, by function name" },
+  /** Schedule views by group and name (ingest writes; schedulers watch). */
+  schedules: { name: SCHEDULES_BUCKET, history: 1, description: "fnmesh schedule views, by group and name" },
+  /** The schedulers' leader lease and each schedule's last fired tick. */
+  scheduler: { name: SCHEDULER_BUCKET, history: 1, description: "fnmesh scheduler lease and last fired ticks" },
+  /** Concurrency ledgers, one per limit; compare-and-set needs only the newest revision. */
+  concurrency: { name: CONCURRENCY_BUCKET, history: 1, description: "fnmesh concurrency ledgers: running invocations per holder, per limit" },
+} as const satisfies Record<string, KvBucketDefinition>;

@@ -4,8 +4,11 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, setSha256Backend, type ObjectStore } from "@nats-io/obj";
-import { CODE_BUCKET, consumers, LEGACY_ASYNC_CONSUMER, streams, type ConsumerDefinition, type StreamDefinition } from "@fnmesh/protocol";
+import {
+  CODE_BUCKET, consumers, LEGACY_ASYNC_CONSUMER, streams, type ConsumerDefinition, type KvBucketDefinition, type StreamDefinition,
+} from "@fnmesh/protocol";
 
 const SEC_NS = 1e9;
 
@@ -129,4 +132,15 @@ export async function openCodeStore(nc: NatsConnection, options: JetStreamSetupO
   // create() keeps an existing bucket's stream as it is.
   await followReplicas(await jetstreamManager(nc), (await store.status()).streamInfo.config.name, replicas);
   return store;
+}
+
+/**
+ * A KV bucket as protocol defines it (`kvBuckets`), created if missing and, like the streams,
+ * rescaled when FNMESH_JS_REPLICAS changed since it was made.
+ */
+export async function openKvBucket(nc: NatsConnection, def: KvBucketDefinition, options: JetStreamSetupOptions = {}): Promise<KV> {
+  const replicas = replicasFor(nc, options);
+  const kv = await new Kvm(nc).create(def.name, { history: def.history, storage: StorageType.File, replicas, description: def.description });
+  await followReplicas(await jetstreamManager(nc), `KV_${def.name}`, replicas);
+  return kv;
 }

@@ -3,10 +3,9 @@
  * and the completion subscriber. `routes` is what `createApp` registers.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { StorageType } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
 import type pg from "pg";
-import { SCHEDULES_BUCKET } from "@fnmesh/protocol";
+import { kvBuckets } from "@fnmesh/protocol";
+import { openKvBucket } from "@fnmesh/service-kit";
 import { createScheduleStore } from "@fnmesh/store";
 import type { Logger } from "@fnmesh/telemetry";
 import type { AccountInfo } from "../lambda/function-configuration.ts";
@@ -17,11 +16,7 @@ import { createScheduleViewPublisher } from "./view-publisher.ts";
 export interface ScheduleRegistry { routes: ScheduleRoutesDeps; stop(): Promise<void> }
 
 export async function startScheduleRegistry(deps: { nc: NatsConnection; pool: pg.Pool; account: AccountInfo; log: Logger; replicas: number }): Promise<ScheduleRegistry> {
-  // Keep these options equal to the scheduler's (services/scheduler/src/ticks/buckets.ts): creating
-  // an existing bucket with other options fails.
-  const kv = await new Kvm(deps.nc).create(SCHEDULES_BUCKET, {
-    history: 1, storage: StorageType.File, replicas: deps.replicas, description: "fnmesh schedule views, by group and name",
-  });
+  const kv = await openKvBucket(deps.nc, kvBuckets.schedules, { replicas: deps.replicas });
   const store = createScheduleStore(deps.pool);
   const log = deps.log.child({ component: "schedule-views" });
   const views = createScheduleViewPublisher({ kv, store, account: deps.account, log });

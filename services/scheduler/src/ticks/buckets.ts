@@ -1,8 +1,8 @@
-/** The two KV buckets schedule ticks use; created by whichever service starts first. */
+/** The two KV buckets schedule ticks use, as protocol defines them; created by whichever service starts first. */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { StorageType } from "@nats-io/jetstream";
-import { Kvm, type KV } from "@nats-io/kv";
-import { SCHEDULER_BUCKET, SCHEDULES_BUCKET } from "@fnmesh/protocol";
+import type { KV } from "@nats-io/kv";
+import { kvBuckets } from "@fnmesh/protocol";
+import { openKvBucket } from "@fnmesh/service-kit";
 
 export interface ScheduleBuckets {
   /** ScheduleViews, written by ingest. */
@@ -12,14 +12,7 @@ export interface ScheduleBuckets {
 }
 
 export async function openScheduleBuckets(nc: NatsConnection, replicas: number): Promise<ScheduleBuckets> {
-  const kvm = new Kvm(nc);
-  // Keep these options equal to ingest's (services/ingest/src/schedules/registry.ts): creating an
-  // existing bucket with other options fails.
-  const schedules = await kvm.create(SCHEDULES_BUCKET, {
-    history: 1, storage: StorageType.File, replicas, description: "fnmesh schedule views, by group and name",
-  });
-  const state = await kvm.create(SCHEDULER_BUCKET, {
-    history: 1, storage: StorageType.File, replicas, description: "fnmesh scheduler lease and last fired ticks",
-  });
+  const schedules = await openKvBucket(nc, kvBuckets.schedules, { replicas });
+  const state = await openKvBucket(nc, kvBuckets.scheduler, { replicas });
   return { schedules, state };
 }
