@@ -12,8 +12,8 @@
  */
 export {
   subjects, subjectToken, EXECUTOR_QUEUE, ASYNC_STREAM, ASYNC_CONSUMER, LEGACY_ASYNC_CONSUMER, DLQ_STREAM, CODE_BUCKET,
-  FUNCTIONS_BUCKET, SCHEDULES_BUCKET, SCHEDULER_BUCKET, CONCURRENCY_BUCKET, DeadLetterReason, SERVICES, codeKeys,
-  functionViewKeys, scheduleKeys, concurrencyKeys, REGISTRY_QUEUE,
+  FUNCTIONS_BUCKET, SCHEDULES_BUCKET, SCHEDULER_BUCKET, CONCURRENCY_BUCKET, EVENT_SOURCES_BUCKET, DeadLetterReason, SERVICES, codeKeys,
+  functionViewKeys, scheduleKeys, concurrencyKeys, eventSourceKeys, REGISTRY_QUEUE,
 } from "./subjects.ts";
 export type { ServiceName } from "./subjects.ts";
 export { streams, consumers, kvBuckets } from "./streams.ts";
@@ -31,6 +31,9 @@ export { DestinationCondition, DestinationRecord, parseDestinationArn } from "./
 export type { DestinationTarget } from "./schemas/destination.ts";
 export { ScheduleView, ScheduleState, ActionAfterCompletion, ScheduleCompleted } from "./schemas/schedule-view.ts";
 export { ConcurrencyLedger } from "./schemas/concurrency.ts";
+export {
+  EventSourceMappingView, EventSourceMappingState, EventSource, EventSourceKind, StartingPosition, parseEventSourceArn, EVENT_SOURCE_ARN_FORMS,
+} from "./schemas/event-source-mapping.ts";
 export { LogLevel, LogEvent } from "./schemas/log.ts";
 export { HealthReply } from "./schemas/health.ts";
 export { encodeJson, decodeJson, encodeFramed, decodeFramed } from "./codec.ts";

@@ -3,7 +3,7 @@
  * Plain data (this package imports no NATS client); @fnmesh/service-kit creates them from these.
  */
 import {
-  ASYNC_CONSUMER, ASYNC_STREAM, CONCURRENCY_BUCKET, DLQ_STREAM, FUNCTIONS_BUCKET, SCHEDULER_BUCKET, SCHEDULES_BUCKET, subjects,
+  ASYNC_CONSUMER, ASYNC_STREAM, CONCURRENCY_BUCKET, DLQ_STREAM, EVENT_SOURCES_BUCKET, FUNCTIONS_BUCKET, SCHEDULER_BUCKET, SCHEDULES_BUCKET, subjects,
 } from "./subjects.ts";
 import { Limits } from "./schemas/invocation.ts";
 
@@ -79,4 +79,6 @@ export const kvBuckets = {
   scheduler: { name: SCHEDULER_BUCKET, history: 1, description: "fnmesh scheduler lease and last fired ticks" },
   /** Concurrency ledgers, one per limit; compare-and-set needs only the newest revision. */
   concurrency: { name: CONCURRENCY_BUCKET, history: 1, description: "fnmesh concurrency ledgers: running invocations per holder, per limit" },
+  /** Event source mapping views by UUID (ingest writes; trigger replicas watch). */
+  eventSources: { name: EVENT_SOURCES_BUCKET, history: 1, description: "fnmesh event source mapping views, by UUID" },
 } as const satisfies Record<string, KvBucketDefinition>;

@@ -15,6 +15,7 @@
  * KV bucket SCHEDULES_BUCKET: one ScheduleView per schedule (owner: ingest; readers: schedulers).
  * KV bucket SCHEDULER_BUCKET: the schedulers' leader lease and each schedule's last fired tick.
  * KV bucket CONCURRENCY_BUCKET: the concurrency ledgers executors count running invocations in.
+ * KV bucket EVENT_SOURCES_BUCKET: one EventSourceMappingView per mapping UUID (owner: ingest; readers: triggers).
  * Stream and consumer definitions: streams.ts.
  *
  * Function names follow Lambda's rule ([A-Za-z0-9_-], 1–64), so they are always one safe token.
@@ -48,6 +49,8 @@ export const SCHEDULES_BUCKET = "fnmesh-schedules";
 export const SCHEDULER_BUCKET = "fnmesh-scheduler";
 /** KV bucket of concurrency ledgers (who runs how many, until when). contract: never rename */
 export const CONCURRENCY_BUCKET = "fnmesh-concurrency";
+/** KV bucket of EventSourceMappingViews, keyed by mapping UUID (owner: ingest; readers: triggers). contract: never rename */
+export const EVENT_SOURCES_BUCKET = "fnmesh-event-sources";
 
 /** Why a message sits in FNMESH_DLQ (its subject's last token). contract: added, never renamed */
 export const DeadLetterReason = {
@@ -97,6 +100,11 @@ export const scheduleKeys = {
 export const concurrencyKeys = {
   reserved: (fn: string) => `fn.${subjectToken(fn, "function name")}`,
   unreserved: "unreserved",
+} as const;
+
+/** Keys of EVENT_SOURCES_BUCKET: the mapping's UUID as is (hex and hyphens are valid KV keys). contract: never rename */
+export const eventSourceKeys = {
+  mapping: (uuid: string) => uuid,
 } as const;
 
 /** Keys inside CODE_BUCKET: deployment zips and runnable bundles, both by hex sha256. contract: never rename */

@@ -18,3 +18,7 @@ export type { FunctionRecord, NewFunction, CodeUpdate, ConfigUpdate, ListPage, E
 export { createPool } from "./pool.ts";
 export { createScheduleStore } from "./schedule-store.ts";
 export type { ScheduleStore, ScheduleRecord, NewSchedule, ScheduleUpdate, ScheduleTargetRecord, FlexibleTimeWindowRecord, ScheduleListOptions } from "./schedule-store.ts";
+export { createEventSourceMappingStore } from "./event-source-mapping-store.ts";
+export type {
+  EventSourceMappingStore, EventSourceMappingRecord, NewEventSourceMapping, EventSourceMappingUpdate, EventSourceMappingListOptions,
+} from "./event-source-mapping-store.ts";
