@@ -84,6 +84,9 @@ describe("LSQS: body filtering", () => {
     { pattern: { body: [{ prefix: "{" }] }, record: json("BBBB"), want: false, why: "table: JSON body, plain-string pattern: dropped", options: SQS },
     { pattern: { awsRegion: ["us-west-2"] }, record: json("BBBB"), want: true, why: "table: JSON body, no body pattern: metadata only", options: SQS },
     { pattern: { awsRegion: ["eu-west-1"] }, record: json("BBBB"), want: false, why: "table: metadata only, and it does not match", options: SQS },
+    { pattern: { body: { RequestCode: [{ exists: false }] } }, record: sqs("hello"), want: false, why: "table: plain-string body, JSON pattern: dropped, even one only exists:false would pass", options: SQS },
+    { pattern: { body: { RequestCode: [{ exists: false }] } }, record: sqs('{"RecordNumber":1}'), want: true, why: "JSON body without RequestCode: exists:false holds", options: SQS },
+    { pattern: { body: [{ exists: false }] }, record: json("BBBB"), want: false, why: "table: JSON body, plain-string pattern: dropped, even exists:false", options: SQS },
   ]);
 });
 
@@ -198,6 +201,18 @@ describe("EBN and EBA: null, empty, arrays", () => {
     },
     { pattern, record: { resources: ["arn:aws:ec2:us-east-1:999999999999:instance/i-b188560f"] }, want: false, why: "EBA: empty intersection" },
     { pattern, record: asg, want: false, why: "EBA: an empty event array matches no value" },
+    {
+      pattern: { detail: { items: { name: ["b"], qty: [{ numeric: [">", 2] }] } } },
+      record: { detail: { items: [{ name: "a", qty: 1 }, { name: "b", qty: 5 }] } },
+      want: true,
+      why: "EBA applied to an array of objects: one element satisfies the nested pattern",
+    },
+    {
+      pattern: { detail: { items: { name: ["b"], qty: [{ numeric: [">", 2] }] } } },
+      record: { detail: { items: [{ name: "a", qty: 5 }, { name: "b", qty: 1 }] } },
+      want: false,
+      why: "array of objects: fields are matched within one element, not across elements (Event Ruler's array consistency)",
+    },
   ]);
 });
 
