@@ -23,12 +23,15 @@ import { registerAccountSettingsRoute } from "./lambda/account-settings-route.ts
 import { registerDeadLetterRoutes } from "./dead-letters/dead-letter-routes.ts";
 import { checkReadiness } from "./readiness.ts";
 import { registerScheduleRoutes, type ScheduleRoutesDeps } from "./schedules/routes.ts";
+import { registerEventSourceRoutes, type EventSourceRoutesDeps } from "./event-sources/routes.ts";
 
 export interface AppOptions {
   resources: IngestResources; pool: pg.Pool; credentials: Credentials; isReady: () => boolean; inFlight: InFlight;
   codeStore: ObjectStore;
   /** EventBridge Scheduler's schedule operations; absent, the /schedules paths are unknown operations. */
   schedules?: ScheduleRoutesDeps;
+  /** Lambda's event source mapping operations; absent, their paths are unknown operations. */
+  eventSources?: EventSourceRoutesDeps;
   /** The server's clock for signature times; tests inject one. */
   now?: () => Date;
 }
@@ -122,6 +125,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
   registerConcurrencyRoutes(app, res);
   registerAccountSettingsRoute(app, res);
   if (options.schedules) registerScheduleRoutes(app, options.schedules);
+  if (options.eventSources) registerEventSourceRoutes(app, options.eventSources);
 
   app.notFound((c) => {
     const e = { status: 404, type: "UnknownOperationException", message: `Unknown operation ${c.req.method} ${new URL(c.req.url).pathname}` };

@@ -18,6 +18,7 @@ import { createDeployPool } from "./deploy/deploy-pool.ts";
 import { createInFlight } from "./in-flight.ts";
 import { createViewPublisher } from "./registry/view-publisher.ts";
 import { startScheduleRegistry } from "./schedules/registry.ts";
+import { startEventSourceRegistry } from "./event-sources/registry.ts";
 import type { IngestConfig } from "./config.ts";
 
 /** How long shutdown waits for in-flight requests. */
@@ -43,6 +44,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   views.start();
   // EventBridge Scheduler's schedules: PostgreSQL rows published to SCHEDULES_BUCKET for the schedulers.
   const schedules = await startScheduleRegistry({ nc, pool, account, log, replicas: config.jsReplicas });
+  // Lambda's event source mappings: PostgreSQL rows published to EVENT_SOURCES_BUCKET for the trigger replicas.
+  const eventSources = await startEventSourceRegistry({ nc, pool, functions, account, log, replicas: config.jsReplicas });
   const health = serveHealth(nc, "ingest");
   let ready = false;
   const inFlight = createInFlight();
@@ -52,6 +55,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     inFlight,
     codeStore,
     schedules: schedules.routes,
+    eventSources: eventSources.routes,
     credentials: config.credentials,
     isReady: () => ready,
     resources: {
@@ -72,6 +76,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       server.listen(config.port, config.host, () => resolve());
     });
   } catch (err) {
+    await eventSources.stop();
     await schedules.stop();
     await views.stop();
     await resolver.stop();
@@ -95,6 +100,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       server.closeAllConnections();
       await closed;
       await deployPool.stop();
+      await eventSources.stop();
       await schedules.stop();
       await views.stop();
       await resolver.stop();
