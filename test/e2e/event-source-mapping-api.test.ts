@@ -12,7 +12,8 @@
  * "Unrecognized event source.", the null startingPosition text, "Unsupported DestinationConfig
  * parameter for given event source mapping type."; "Timestamp only valid with StartingPosition
  * AT_TIMESTAMP" (event_source_mapping/test_api.snapshot.json); the batch size text from AWS's answer
- * quoted in pulumi/pulumi-aws-serverless#20; fnmesh's own texts for its ARNs.
+ * quoted in pulumi/pulumi-aws-serverless#20; the filter grammar's refusals as @fnmesh/event-filter words them;
+ * fnmesh's own texts for its ARNs.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -262,6 +263,14 @@ test("errors: unknown function or UUID, bad and foreign ARNs, batch sizes per ki
     "InvalidParameterValueException", 400, "Invalid filter pattern definition.");
   await rejectsWith(create({ FunctionName: fn, EventSourceArn: stream, StartingPosition: "LATEST", FilterCriteria: { Filters: [{ Pattern: "[1]" }] } }),
     "InvalidParameterValueException", 400, "Invalid filter pattern definition.");
+  // The grammar, checked by @fnmesh/event-filter: a leaf must be a list; numeric needs operator and value.
+  for (const pattern of [{ data: { kind: "order" } }, { data: { n: [{ numeric: [">"] }] } }]) {
+    await rejectsWith(create({ FunctionName: fn, EventSourceArn: stream, StartingPosition: "LATEST", FilterCriteria: { Filters: [{ Pattern: JSON.stringify(pattern) }] } }),
+      "InvalidParameterValueException", 400, "Invalid filter pattern definition.");
+  }
+  await rejectsWith(create({ FunctionName: fn, EventSourceArn: stream, StartingPosition: "LATEST",
+    FilterCriteria: { Filters: Array.from({ length: 6 }, (_, i) => ({ Pattern: JSON.stringify({ data: { n: [i] } }) })) } }),
+  "InvalidParameterValueException", 400, "The number of filters (6) exceeds the maximum allowed (5).");
 
   // None of the refused calls left a mapping behind.
   assert.deepEqual((await stack.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: fn }))).EventSourceMappings, []);
