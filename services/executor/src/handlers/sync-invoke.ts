@@ -13,9 +13,13 @@ import type { FunctionResolver } from "@fnmesh/registry-view";
 import type { Logger } from "@fnmesh/telemetry";
 import type { Admission } from "../admission.ts";
 import { runInvocation, type RunnerDeps } from "../invocation-runner.ts";
+import { createLogBatch } from "../log-batch.ts";
 import { resolveFunction } from "../resolve-function.ts";
 
 export interface SyncInvokeDeps { nc: NatsConnection; runner: RunnerDeps; resolver: FunctionResolver; admission: Admission; log: Logger; tracer: Tracer }
+
+/** Longest a log line waits for its invocation's reply before it is published on its own. */
+const LOG_HOLD_MS = 100;
 
 function replyError(msg: Msg, requestId: string, err: FnmeshError): void {
   const result: InvokeResult = { v: 1, status: "error", requestId, error: err.toWire() };
@@ -54,15 +58,20 @@ async function handle(deps: SyncInvokeDeps, msg: Msg): Promise<void> {
     "faas.invocation_id": envelope.requestId, "faas.name": fn.name, "faas.version": fn.version,
     "fnmesh.invocation_type": envelope.invocationType, "fnmesh.source": envelope.source.kind, "fnmesh.attempt": envelope.attempt,
   } }, parent);
+  const logs = createLogBatch(deps.nc, LOG_HOLD_MS);
   try {
-    const { result, body } = await context.with(trace.setSpan(parent, span), () => runInvocation(deps.runner, envelope, fn, payload));
+    const { result, body } = await context.with(trace.setSpan(parent, span), () => runInvocation(deps.runner, envelope, fn, payload, logs));
     span.setAttribute("faas.coldstart", result.status !== "error" && result.cold);
+    // Lines before the reply, as before, and in the same socket write.
+    logs.flush();
     msg.respond(encodeFramed(catalog.invoke.reply, result, body));
   } catch (err) {
     // runInvocation turns failures into results; this is a last line of defence for the reply.
     deps.log.error("sync invocation crashed", { requestId: envelope.requestId, err });
+    logs.flush();
     replyError(msg, envelope.requestId, toFnmeshError(err, Component.Executor));
   } finally {
+    logs.flush();
     span.end();
     release();
   }
