@@ -12,6 +12,7 @@ import { Component, isFnmeshError } from "@fnmesh/protocol";
 import type { Logger } from "@fnmesh/telemetry";
 import type { SchedulerConfig } from "../config.ts";
 import { throttleDelayMs } from "./backoff.ts";
+import { createAckBatch } from "./ack-batch.ts";
 import { startConsumeLoop } from "./consume-loop.ts";
 import { handleAsyncMessage, type EventFields, type HandlerDeps, type Outcome } from "./handle-message.ts";
 import { createPendingDeliveries } from "./pending-deliveries.ts";
@@ -31,9 +32,10 @@ export async function startAsyncQueue(deps: AsyncQueueDeps): Promise<AsyncQueue>
   const resolver = startFunctionResolver({ kv: await openFunctionBucket(nc, { replicas: config.jsReplicas }), nc, log: log.child({ component: "function-views" }) });
   await resolver.ready;
   const js = jetstream(nc);
+  const acks = createAckBatch();
   const handler: HandlerDeps = {
     nc, js, invoker: createInvokeClient(nc, js), resolver, config: config.async,
-    pending: createPendingDeliveries(), now: deps.now ?? Date.now,
+    pending: createPendingDeliveries(), acks, now: deps.now ?? Date.now,
   };
 
   const handle = async (m: JsMsg): Promise<void> => {
@@ -62,6 +64,7 @@ export async function startAsyncQueue(deps: AsyncQueueDeps): Promise<AsyncQueue>
     resolver,
     async stop() {
       await loop.stop();
+      acks.flush();
       await resolver.stop();
     },
   };

@@ -15,6 +15,7 @@ import {
 import type { FunctionResolver } from "@fnmesh/registry-view";
 import type { InvokeClient } from "@fnmesh/invoke";
 import type { AsyncQueueConfig } from "../config.ts";
+import type { AckBatch } from "./ack-batch.ts";
 import { boundByAge, retryDelayMs, throttleDelayMs } from "./backoff.ts";
 import { publishDeadLetter } from "./dead-letter.ts";
 import { deliverDestination, type DeliveryDeps } from "./deliver-destination.ts";
@@ -26,6 +27,8 @@ export interface HandlerDeps extends DeliveryDeps {
   resolver: FunctionResolver;
   config: AsyncQueueConfig;
   pending: PendingDeliveries;
+  /** Where the common case (a success without a destination) is acknowledged. */
+  acks: AckBatch;
   now: () => number;
   random?: () => number;
 }
@@ -174,7 +177,7 @@ async function finish(ctx: Ctx, condition: DestinationCondition, invokeCount: nu
   const destination = condition === DestinationCondition.Success ? cfg.onSuccess : cfg.onFailure;
   if (destination === undefined) {
     if (condition === DestinationCondition.Success) {
-      ctx.m.ack();
+      deps.acks.ack(ctx.m);
       return "succeeded";
     }
     const reason = condition === DestinationCondition.EventAgeExceeded ? DeadLetterReason.EventAgeExceeded : DeadLetterReason.RetriesExhausted;
