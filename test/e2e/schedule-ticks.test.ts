@@ -78,14 +78,20 @@ before(async () => {
   await once(recorder, "listening");
   nats = await startNats();
   children.push(spawnScheduler("tick-child-1"), spawnScheduler("tick-child-2"));
-  // A child must lead first, so killing "the leader" kills a process.
-  const probe = await connect({ servers: nats.url });
+  // A child must lead first, so killing "the leader" kills a process. The probe keeps reconnecting
+  // (nats.js gives up after 10 tries by default), so a server blip shows as itself, not as a closed client.
+  const probe = await connect({ servers: nats.url, maxReconnectAttempts: -1 });
   try {
     await eventually(async () => {
       const kv = await new Kvm(probe).open(SCHEDULER_BUCKET).catch(() => undefined);
       const e = await kv?.get(scheduleKeys.lease);
       return e?.operation === "PUT" && e.json<{ holder: string }>().holder.startsWith("tick-child-");
     }, { name: "a child scheduler holds the lease", timeoutMs: 60_000 });
+  } catch (err) {
+    // The test's own after-hook never runs when setup fails: say here what the processes said.
+    for (const c of children) process.stderr.write(`\n----- ${c.id} (exit ${c.proc.exitCode ?? c.proc.signalCode ?? "running"}) -----\n${c.log.join("")}\n`);
+    process.stderr.write(`\n----- nats-server -----\n${nats.logs()}\n`);
+    throw err;
   } finally {
     await probe.close();
   }
