@@ -13,7 +13,8 @@
 export {
   subjects, subjectToken, EXECUTOR_QUEUE, ASYNC_STREAM, ASYNC_CONSUMER, LEGACY_ASYNC_CONSUMER, DLQ_STREAM, CODE_BUCKET,
   FUNCTIONS_BUCKET, SCHEDULES_BUCKET, SCHEDULER_BUCKET, CONCURRENCY_BUCKET, EVENT_SOURCES_BUCKET, DeadLetterReason, SERVICES, codeKeys,
-  functionViewKeys, scheduleKeys, concurrencyKeys, eventSourceKeys, REGISTRY_QUEUE,
+  functionViewKeys, scheduleKeys, concurrencyKeys, eventSourceKeys, REGISTRY_QUEUE, S3_EVENTS_STREAM, S3_EVENTS_CONSUMER, CHANGES_STREAM,
+  eventSourceConsumer,
 } from "./subjects.ts";
 export type { ServiceName } from "./subjects.ts";
 export { streams, consumers, kvBuckets } from "./streams.ts";

@@ -3,7 +3,7 @@
  * Plain data (this package imports no NATS client); @fnmesh/service-kit creates them from these.
  */
 import {
-  ASYNC_CONSUMER, ASYNC_STREAM, CONCURRENCY_BUCKET, DLQ_STREAM, EVENT_SOURCES_BUCKET, FUNCTIONS_BUCKET, SCHEDULER_BUCKET, SCHEDULES_BUCKET, subjects,
+  ASYNC_CONSUMER, ASYNC_STREAM, CHANGES_STREAM, S3_EVENTS_CONSUMER, S3_EVENTS_STREAM, CONCURRENCY_BUCKET, DLQ_STREAM, EVENT_SOURCES_BUCKET, FUNCTIONS_BUCKET, SCHEDULER_BUCKET, SCHEDULES_BUCKET, subjects,
 } from "./subjects.ts";
 import { Limits } from "./schemas/invocation.ts";
 
@@ -47,6 +47,23 @@ export const streams = {
     name: DLQ_STREAM, subjects: [subjects.dlqAll], retention: "limits", maxAgeSec: 14 * 24 * HOUR,
     maxMsgBytes: 8 * 1024 * 1024, duplicateWindowSec: 10 * 60,
   },
+  /**
+   * S3-format notification documents as their senders wrote them, until a trigger has enqueued an
+   * invocation for every mapping they match. Senders set Nats-Msg-Id from bucket, key, sequencer
+   * and event name where they can (the webhook does; MinIO sets none, so the trigger de-duplicates too).
+   */
+  s3Events: {
+    name: S3_EVENTS_STREAM, subjects: [subjects.s3EventsAll], retention: "workqueue", maxAgeSec: 24 * HOUR,
+    maxMsgBytes: 1024 * 1024, duplicateWindowSec: 10 * 60,
+  },
+  /**
+   * Row changes read from a Postgres replication slot; the slot's position is confirmed only once
+   * a change is here. One subject per mapping, each consumed by that mapping's durable consumer.
+   */
+  changes: {
+    name: CHANGES_STREAM, subjects: [subjects.changesAll], retention: "workqueue", maxAgeSec: 24 * HOUR,
+    maxMsgBytes: 8 * 1024 * 1024, duplicateWindowSec: 10 * 60,
+  },
 } as const satisfies Record<string, StreamDefinition>;
 
 export const consumers = {
@@ -54,6 +71,11 @@ export const consumers = {
   asyncScheduler: {
     stream: ASYNC_STREAM, durable: ASYNC_CONSUMER, filterSubject: subjects.asyncAll,
     ackWaitSec: 30, maxDeliver: -1, maxAckPending: 20_000,
+  },
+  /** Shared by every trigger replica: each notification is fanned out to its mappings by one of them. */
+  s3Trigger: {
+    stream: S3_EVENTS_STREAM, durable: S3_EVENTS_CONSUMER, filterSubject: subjects.s3EventsAll,
+    ackWaitSec: 30, maxDeliver: -1, maxAckPending: 1_000,
   },
 } as const satisfies Record<string, ConsumerDefinition>;
 

@@ -49,6 +49,14 @@ export const SCHEDULES_BUCKET = "fnmesh-schedules";
 export const SCHEDULER_BUCKET = "fnmesh-scheduler";
 /** KV bucket of concurrency ledgers (who runs how many, until when). contract: never rename */
 export const CONCURRENCY_BUCKET = "fnmesh-concurrency";
+/** Bucket notifications from S3-compatible stores (MinIO's NATS target, the webhook), until a trigger fans them out. contract: never rename */
+export const S3_EVENTS_STREAM = "FNMESH_S3";
+/** The trigger replicas' shared consumer of S3_EVENTS_STREAM. contract: never rename */
+export const S3_EVENTS_CONSUMER = "fnmesh-trigger-s3";
+/** Postgres changes read from replication slots, held durably until the mapping's consumer delivers them. contract: never rename */
+export const CHANGES_STREAM = "FNMESH_CHANGES";
+/** The durable consumer of one event source mapping (on the user's stream, or on CHANGES_STREAM). contract: never rename */
+export const eventSourceConsumer = (uuid: string) => `fnmesh-esm-${uuid}`;
 /** KV bucket of EventSourceMappingViews, keyed by mapping UUID (owner: ingest; readers: triggers). contract: never rename */
 export const EVENT_SOURCES_BUCKET = "fnmesh-event-sources";
 
@@ -61,6 +69,10 @@ export const DeadLetterReason = {
   EventAgeExceeded: "event_age_exceeded",
   FunctionNotFound: "function_not_found",
   DestinationFailed: "destination_failed",
+  /** An event source's record that cannot be read (a malformed S3 notification, an undecodable change). */
+  InvalidSourceRecord: "invalid_source_record",
+  /** An event source mapping's batch or record that kept failing past its MaximumRetryAttempts, with no OnFailure. */
+  SourceRetriesExhausted: "source_retries_exhausted",
 } as const;
 export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];
 
@@ -134,4 +146,13 @@ export const subjects = {
   health: (service: ServiceName) => `fnmesh.health.${service}`,
   /** Served by ingest replicas in queue group REGISTRY_QUEUE; the body is a ScheduleCompleted. */
   scheduleCompleted: "fnmesh.registry.schedule-completed",
+  /**
+   * S3-format bucket notifications; `<origin>` names who sent them: `minio` is MinIO's NATS target
+   * in JetStream mode (infra/compose.yaml), `webhook` is ingest's webhook receiver.
+   */
+  s3Events: (origin: string) => `fnmesh.s3.${subjectToken(origin, "notification origin")}`,
+  s3EventsAll: "fnmesh.s3.>",
+  /** One Postgres mapping's changes, in commit order. */
+  changes: (mappingUuid: string) => `fnmesh.changes.${subjectToken(mappingUuid, "mapping UUID")}`,
+  changesAll: "fnmesh.changes.>",
 } as const;

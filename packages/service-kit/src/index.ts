@@ -16,6 +16,6 @@ export { serveHealth } from "./health.ts";
 export type { HealthResponder } from "./health.ts";
 export { onShutdown, exitOnStartupFailure } from "./shutdown.ts";
 export { ConfigError, EnvReader, readCommonConfig, telemetryOptions } from "./env.ts";
-export { ensureAsyncStream, ensureAsyncConsumer, ensureConsumer, openCodeStore, openKvBucket } from "./jetstream-setup.ts";
+export { ensureAsyncStream, ensureEventSourceStreams, ensureAsyncConsumer, ensureConsumer, openCodeStore, openKvBucket } from "./jetstream-setup.ts";
 export type { JetStreamSetupOptions } from "./jetstream-setup.ts";
 export type { CommonConfig, Env } from "./env.ts";

@@ -31,6 +31,19 @@ export async function ensureAsyncStream(nc: NatsConnection, options: JetStreamSe
   return jsm;
 }
 
+/**
+ * The event sources' streams (protocol `streams.s3Events`, `streams.changes`): triggers create them
+ * at start, and ingest too (its S3 webhook writes to the first); MinIO's JetStream target needs the
+ * first to exist before it can deliver.
+ */
+export async function ensureEventSourceStreams(nc: NatsConnection, options: JetStreamSetupOptions = {}): Promise<JetStreamManager> {
+  const num_replicas = replicasFor(nc, options);
+  const jsm = await jetstreamManager(nc);
+  await ensureStream(jsm, streamConfig(streams.s3Events, num_replicas));
+  await ensureStream(jsm, streamConfig(streams.changes, num_replicas));
+  return jsm;
+}
+
 function streamConfig(def: StreamDefinition, num_replicas: number): Partial<StreamConfig> & { name: string; num_replicas: number } {
   return {
     name: def.name, num_replicas, subjects: [...def.subjects],
