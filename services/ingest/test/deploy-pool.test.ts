@@ -5,10 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
+import { getPriority } from "node:os";
 import { describe, test } from "node:test";
 import { isFnmeshError } from "@fnmesh/protocol";
 import { createLogger } from "@fnmesh/telemetry";
-import { createDeployPool } from "../src/deploy/deploy-pool.ts";
+import { createDeployPool, DEPLOY_NICENESS } from "../src/deploy/deploy-pool.ts";
 import { LambdaApiError } from "../src/lambda/errors.ts";
 
 const log = createLogger({ service: "deploy-pool-test", write: () => undefined });
@@ -54,6 +55,18 @@ describe("deploy processes", () => {
       assert.equal(pool.stats().crashed, 1);
       const next = await pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: small() });
       assert.deepEqual(next.fields, { RevisionId: "r1" });
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  test("deploy processes run below ingest's CPU priority, so a deploy yields the cores to requests", async () => {
+    const pool = createDeployPool({ size: 1, queueDepth: 1, log });
+    try {
+      await pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: small() });
+      const [pid] = deployChildren();
+      assert.ok(pid !== undefined, "a deploy process runs");
+      assert.equal(getPriority(pid), Math.min(19, getPriority() + DEPLOY_NICENESS), "DEPLOY_NICENESS above ingest's own niceness");
     } finally {
       await pool.stop();
     }

@@ -10,6 +10,7 @@
  * results cross in 1 MiB chunks (chunked-ipc.ts), so the copies never hold the event loop.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { getPriority, setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
 import { BundleError } from "@fnmesh/bundle";
 import { Component, ErrorCode, FnmeshError } from "@fnmesh/protocol";
@@ -46,6 +47,9 @@ export interface DeployPool {
  */
 export const DEFAULT_DEPLOY_HEAP_LIMIT_MB = 1024;
 
+/** How much nicer than ingest a deploy process runs (capped at 19, the lowest priority). */
+export const DEPLOY_NICENESS = 10;
+
 interface Pending {
   job: DeployJob;
   resolve(result: DeployResult): void;
@@ -67,6 +71,12 @@ export function createDeployPool(options: DeployPoolOptions): DeployPool {
     const child = fork(entry, [], {
       execArgv: [`--max-old-space-size=${heapLimitMb}`], serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
+    // Below the services' CPU priority: on a small machine an unzip or esbuild run would otherwise
+    // take the core that ingest, NATS or an executor needs to answer an Invoke. A deploy then waits
+    // for idle CPU instead of the other way round. Raising niceness needs no privilege.
+    if (child.pid !== undefined) {
+      try { setPriority(child.pid, Math.min(19, getPriority() + DEPLOY_NICENESS)); } catch (err) { options.log.warn("could not lower the deploy process's CPU priority", { err }); }
+    }
     // An idle deploy process keeps nothing alive; a running job does (see pump/settle).
     child.unref();
     child.channel?.unref();
