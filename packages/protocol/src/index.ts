@@ -35,6 +35,7 @@ export { ConcurrencyLedger } from "./schemas/concurrency.ts";
 export {
   EventSourceMappingView, EventSourceMappingState, EventSource, EventSourceKind, StartingPosition, parseEventSourceArn, EVENT_SOURCE_ARN_FORMS,
 } from "./schemas/event-source-mapping.ts";
+export { S3Notification, S3NotificationRecord } from "./schemas/s3-notification.ts";
 export { LogLevel, LogEvent } from "./schemas/log.ts";
 export { HealthReply } from "./schemas/health.ts";
 export { encodeJson, decodeJson, encodeFramed, decodeFramed } from "./codec.ts";
