@@ -24,6 +24,7 @@ import { registerDeadLetterRoutes } from "./dead-letters/dead-letter-routes.ts";
 import { checkReadiness } from "./readiness.ts";
 import { registerScheduleRoutes, type ScheduleRoutesDeps } from "./schedules/routes.ts";
 import { registerEventSourceRoutes, type EventSourceRoutesDeps } from "./event-sources/routes.ts";
+import { registerS3WebhookRoute } from "./s3-webhook/webhook-route.ts";
 
 export interface AppOptions {
   resources: IngestResources; pool: pg.Pool; credentials: Credentials; isReady: () => boolean; inFlight: InFlight;
@@ -32,6 +33,8 @@ export interface AppOptions {
   schedules?: ScheduleRoutesDeps;
   /** Lambda's event source mapping operations; absent, their paths are unknown operations. */
   eventSources?: EventSourceRoutesDeps;
+  /** The S3 notification webhook's bearer token (FNMESH_S3_WEBHOOK_TOKEN); absent, the endpoint does not exist. */
+  s3WebhookToken?: string;
   /** The server's clock for signature times; tests inject one. */
   now?: () => Date;
 }
@@ -126,6 +129,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
   registerAccountSettingsRoute(app, res);
   if (options.schedules) registerScheduleRoutes(app, options.schedules);
   if (options.eventSources) registerEventSourceRoutes(app, options.eventSources);
+  if (options.s3WebhookToken) registerS3WebhookRoute(app, { js: res.js, token: options.s3WebhookToken, log: res.log, inFlight: options.inFlight });
 
   app.notFound((c) => {
     const e = { status: 404, type: "UnknownOperationException", message: `Unknown operation ${c.req.method} ${new URL(c.req.url).pathname}` };

@@ -10,6 +10,8 @@ export interface IngestConfig extends CommonConfig {
   defaultRole: string;
   /** Deploy work (body parsing, unzip, esbuild) on worker threads: jobs at once, and jobs waiting before 429. */
   deploy: { concurrency: number; queueDepth: number };
+  /** FNMESH_S3_WEBHOOK_TOKEN: the bearer token of POST /fnmesh/s3-notifications; unset, the endpoint does not exist. */
+  s3WebhookToken?: string;
 }
 
 /** Development credentials; README tells users to override them anywhere reachable by others. */
@@ -29,6 +31,11 @@ export function loadConfig(env: Env): IngestConfig {
   if ((accessKeyId === DEV_ACCESS_KEY_ID) !== (secretAccessKey === DEV_SECRET_ACCESS_KEY)) {
     r.problems.push("set FNMESH_ACCESS_KEY_ID and FNMESH_SECRET_ACCESS_KEY together (one is still the development default)");
   }
+  const s3WebhookToken = r.optional("FNMESH_S3_WEBHOOK_TOKEN");
+  // Anyone holding it can start functions with forged notifications: no short, guessable tokens.
+  if (s3WebhookToken !== undefined && !/^\S{16,}$/.test(s3WebhookToken)) {
+    r.problems.push("FNMESH_S3_WEBHOOK_TOKEN must be at least 16 characters without spaces (e.g. `openssl rand -hex 32`)");
+  }
   const config: IngestConfig = {
     ...readCommonConfig(r),
     databaseUrl: r.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fnmesh", ["postgres:", "postgresql:"]),
@@ -42,6 +49,7 @@ export function loadConfig(env: Env): IngestConfig {
       concurrency: r.int("FNMESH_DEPLOY_CONCURRENCY", 2, 1, 64),
       queueDepth: r.int("FNMESH_DEPLOY_QUEUE_DEPTH", 8, 0, 1024),
     },
+    ...(s3WebhookToken !== undefined ? { s3WebhookToken } : {}),
   };
   r.done("ingest");
   return config;

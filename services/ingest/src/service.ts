@@ -9,7 +9,7 @@ import type pg from "pg";
 import { createInvokeClient } from "@fnmesh/invoke";
 import { createFunctionStore } from "@fnmesh/store";
 import { openFunctionBucket, startFunctionResolver } from "@fnmesh/registry-view";
-import { ensureAsyncStream, openCodeStore, serveHealth } from "@fnmesh/service-kit";
+import { ensureAsyncStream, ensureEventSourceStreams, openCodeStore, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
 import { createApp } from "./app.ts";
 import { answerClientError, requestErrorResponse } from "./client-error.ts";
@@ -32,6 +32,8 @@ export interface Ingest { url: string; stop(): Promise<void> }
 export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const { nc, pool, config, log } = deps;
   await ensureAsyncStream(nc, { replicas: config.jsReplicas });
+  // The S3 webhook publishes to FNMESH_S3.
+  if (config.s3WebhookToken) await ensureEventSourceStreams(nc, { replicas: config.jsReplicas });
   const codeStore = await openCodeStore(nc, { replicas: config.jsReplicas });
   // Invocations resolve functions from this watch of FUNCTIONS_BUCKET, never from PostgreSQL.
   const kv = await openFunctionBucket(nc, { replicas: config.jsReplicas });
@@ -57,6 +59,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     schedules: schedules.routes,
     eventSources: eventSources.routes,
     credentials: config.credentials,
+    ...(config.s3WebhookToken ? { s3WebhookToken: config.s3WebhookToken } : {}),
     isReady: () => ready,
     resources: {
       functions, resolver, views, artifacts: createCodeArtifacts(codeStore, deployPool), nc, js: jetstream(nc), invoker: createInvokeClient(nc),
