@@ -49,23 +49,31 @@ function bound(current: Current, targetArn: string): Entry | undefined {
   return current.QueueConfiguration.find((q) => q.Queue === targetArn);
 }
 
-/** Makes the bucket notify `targetArn` of object creations and removals; false when it already did. */
-export async function bindBucket(client: NotificationClient, bucket: string, targetArn: string): Promise<boolean> {
-  const current = await client.getBucketNotification(bucket);
+/**
+ * The configuration to write so that `current` (as `getBucketNotification` returns it) notifies
+ * `targetArn` (`bind`) or no longer does, keeping every other entry; undefined when it already does.
+ */
+export function mergeNotificationConfig(current: Current, targetArn: string, bind: boolean): NotificationConfig | undefined {
   const existing = bound(current, targetArn);
+  if (!bind) return existing ? rebuild(current, targetArn, false) : undefined;
   const events = new Set(existing?.Event ?? []);
   // A filtered entry (someone narrowed it by prefix or suffix) is rewritten: mappings filter themselves.
-  if (existing && BOUND_EVENTS.every((e) => events.has(e)) && (existing.Filter ?? []).length === 0) return false;
-  await client.setBucketNotification(bucket, rebuild(current, targetArn, true));
-  return true;
+  if (existing && BOUND_EVENTS.every((e) => events.has(e)) && (existing.Filter ?? []).length === 0) return undefined;
+  return rebuild(current, targetArn, true);
+}
+
+/** Makes the bucket notify `targetArn` of object creations and removals; false when it already did. */
+export async function bindBucket(client: NotificationClient, bucket: string, targetArn: string): Promise<boolean> {
+  const next = mergeNotificationConfig(await client.getBucketNotification(bucket), targetArn, true);
+  if (next) await client.setBucketNotification(bucket, next);
+  return next !== undefined;
 }
 
 /** Removes the bucket's notifications to `targetArn`, keeping every other entry; false when there were none. */
 export async function unbindBucket(client: NotificationClient, bucket: string, targetArn: string): Promise<boolean> {
-  const current = await client.getBucketNotification(bucket);
-  if (!bound(current, targetArn)) return false;
-  await client.setBucketNotification(bucket, rebuild(current, targetArn, false));
-  return true;
+  const next = mergeNotificationConfig(await client.getBucketNotification(bucket), targetArn, false);
+  if (next) await client.setBucketNotification(bucket, next);
+  return next !== undefined;
 }
 
 /** A `minio` client for the configured server. */

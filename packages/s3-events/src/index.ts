@@ -20,5 +20,5 @@ export { decodeS3Key, encodeS3Key } from "./object-key.ts";
 export { recordIdentity, notificationMessageId, s3RequestId, uuidV8 } from "./dedup.ts";
 export { readS3SourceConfig, DEFAULT_TARGET_ARN } from "./config.ts";
 export type { S3SourceConfig } from "./config.ts";
-export { bindBucket, unbindBucket, createS3Client, FNMESH_CONFIGURATION_ID, BOUND_EVENTS } from "./bucket-binding.ts";
+export { bindBucket, unbindBucket, mergeNotificationConfig, createS3Client, FNMESH_CONFIGURATION_ID, BOUND_EVENTS } from "./bucket-binding.ts";
 export type { NotificationClient } from "./bucket-binding.ts";
