@@ -16,6 +16,8 @@ export const BOUND_EVENTS = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] as cons
 
 /** The two calls binding needs; a `minio` Client has them. */
 export type NotificationClient = Pick<Client, "getBucketNotification" | "setBucketNotification">;
+/** What keeping bindings in line with mappings needs (listing finds buckets left bound). */
+export type BucketClient = NotificationClient & Pick<Client, "listBuckets">;
 
 type Current = Awaited<ReturnType<Client["getBucketNotification"]>>;
 type Entry = Current["QueueConfiguration"][number];

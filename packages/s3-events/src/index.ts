@@ -21,4 +21,4 @@ export { recordIdentity, notificationMessageId, s3RequestId, uuidV8 } from "./de
 export { readS3SourceConfig, DEFAULT_TARGET_ARN } from "./config.ts";
 export type { S3SourceConfig } from "./config.ts";
 export { bindBucket, unbindBucket, mergeNotificationConfig, createS3Client, FNMESH_CONFIGURATION_ID, BOUND_EVENTS } from "./bucket-binding.ts";
-export type { NotificationClient } from "./bucket-binding.ts";
+export type { NotificationClient, BucketClient } from "./bucket-binding.ts";
