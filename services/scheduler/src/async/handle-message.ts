@@ -13,11 +13,10 @@ import {
   type EventInvokeConfig, type FunctionView, type InvokeRequest, type InvokeResult,
 } from "@fnmesh/protocol";
 import type { FunctionResolver } from "@fnmesh/registry-view";
-import type { InvokeClient } from "@fnmesh/invoke";
+import { publishDeadLetter, type InvokeClient } from "@fnmesh/invoke";
 import type { AsyncQueueConfig } from "../config.ts";
 import type { AckBatch } from "./ack-batch.ts";
 import { boundByAge, retryDelayMs, throttleDelayMs } from "./backoff.ts";
-import { publishDeadLetter } from "./dead-letter.ts";
 import { deliverDestination, type DeliveryDeps } from "./deliver-destination.ts";
 import { destinationRecord, type RunResponse } from "./destination-record.ts";
 import type { PendingDeliveries } from "./pending-deliveries.ts";

@@ -3,10 +3,11 @@
  * bytes it had (the framed invocation as queued, or the destination record that could not be
  * delivered) and headers saying why, so the dead-letter API can list and redrive it. The message id
  * `<requestId>.dlq` makes a dead letter written twice (scheduler crash before its ack) one.
+ * Shared by the scheduler (async events) and the trigger (event source records).
  */
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { Header, subjects, type DeadLetterReason } from "@fnmesh/protocol";
+import { EVENT_SOURCE_MAPPING_HEADER, Header, subjects, type DeadLetterReason } from "@fnmesh/protocol";
 
 export interface DeadLetter {
   reason: DeadLetterReason;
@@ -21,6 +22,8 @@ export interface DeadLetter {
   errorType?: string;
   errorMessage?: string;
   destination?: string;
+  /** The event source mapping (UUID) whose record this was. */
+  eventSourceMapping?: string;
 }
 
 const MAX_HEADER_CHARS = 1024;
@@ -42,5 +45,6 @@ export async function publishDeadLetter(js: JetStreamClient, dl: DeadLetter): Pr
   if (dl.errorType !== undefined) h.set(Header.ErrorType, headerValue(dl.errorType));
   if (dl.errorMessage !== undefined) h.set(Header.ErrorMessage, headerValue(dl.errorMessage));
   if (dl.destination !== undefined) h.set(Header.Destination, headerValue(dl.destination));
+  if (dl.eventSourceMapping !== undefined) h.set(EVENT_SOURCE_MAPPING_HEADER, dl.eventSourceMapping);
   await js.publish(subjects.dlq(dl.reason), dl.data, { headers: h, msgID: dl.msgId });
 }
