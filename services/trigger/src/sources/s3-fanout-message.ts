@@ -7,13 +7,12 @@
  * (request ids derive from mapping and record). An unreadable document goes to the dead-letter
  * stream with its original bytes and is acknowledged: it never stalls the consumer.
  */
-import { headers as natsHeaders } from "@nats-io/transport-node";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import {
-  DeadLetterReason, EventSourceKind, EventSourceMappingState, Header, InvocationType, InvokeSource, LogType, subjects,
+  DeadLetterReason, EventSourceKind, EventSourceMappingState, InvocationType, InvokeSource, LogType,
   type EventSourceMappingView, type S3NotificationRecord,
 } from "@fnmesh/protocol";
-import type { InvokeClient } from "@fnmesh/invoke";
+import { publishDeadLetter, type InvokeClient } from "@fnmesh/invoke";
 import { compileFilters, type RecordFilter } from "@fnmesh/event-filter";
 import { parseS3Notification, s3RequestId, toLambdaS3Record } from "@fnmesh/s3-events";
 import type { Logger } from "@fnmesh/telemetry";
@@ -81,14 +80,13 @@ async function enqueueAll(deps: S3MessageDeps, records: readonly S3NotificationR
 }
 
 /** FNMESH_DLQ on `fnmesh.dlq.invalid_source_record`, the original bytes, the reason in headers. */
-async function deadLetter(js: JetStreamClient, m: JsMsg, reason: string): Promise<void> {
-  const h = natsHeaders();
-  h.set(Header.DeadLetterReason, DeadLetterReason.InvalidSourceRecord);
-  h.set(Header.OriginalSubject, m.subject);
-  h.set(Header.ErrorType, "InvalidS3Notification");
-  h.set(Header.ErrorMessage, reason.replace(/[\r\n]+/g, " "));
-  // One dead letter per stored message even if this replica crashes before its ack.
-  await js.publish(subjects.dlq(DeadLetterReason.InvalidSourceRecord), m.data, { headers: h, msgID: `s3-${m.info.stream}-${m.seq}.dlq` });
+function deadLetter(js: JetStreamClient, m: JsMsg, reason: string): Promise<void> {
+  return publishDeadLetter(js, {
+    reason: DeadLetterReason.InvalidSourceRecord, data: m.data, originalSubject: m.subject,
+    errorType: "InvalidS3Notification", errorMessage: reason,
+    // One dead letter per stored message even if this replica crashes before its ack.
+    msgId: `s3-${m.info.stream}-${m.seq}.dlq`,
+  });
 }
 
 /** Decides and answers the message (ack, or nak with `retryDelayMs`); never throws. */
