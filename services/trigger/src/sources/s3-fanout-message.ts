@@ -105,6 +105,8 @@ export async function handleS3Message(deps: S3MessageDeps, m: JsMsg, retryDelayM
     return { kind: "dead_lettered", reason: parsed.reason };
   }
   const records = parsed.notification.Records;
+  // A slow JetStream must not let the ack wait (30 s) hand the document to another replica meanwhile.
+  const working = setInterval(() => { try { m.working(); } catch { /* connection gone: redelivered later */ } }, 10_000);
   try {
     const invocations = await enqueueAll(deps, records);
     m.ack();
@@ -113,5 +115,7 @@ export async function handleS3Message(deps: S3MessageDeps, m: JsMsg, retryDelayM
     deps.log.warn("queueing an S3 notification's invocations failed; it will come back", { seq: m.seq, err: error });
     m.nak(retryDelayMs);
     return { kind: "retry", error };
+  } finally {
+    clearInterval(working);
   }
 }
