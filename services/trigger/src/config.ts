@@ -1,10 +1,32 @@
 import { EnvReader, readCommonConfig, type CommonConfig, type Env } from "@fnmesh/service-kit";
 
-export type TriggerConfig = CommonConfig;
+/** How JetStream-backed mappings (streams, Postgres changes) run their batches. */
+export interface BatchRunnerConfig {
+  /** FNMESH_TRIGGER_RETRY_BASE_MS: wait before a failed batch's first retry; the n-th waits base·2^(n-1). */
+  retryBaseMs: number;
+  /** FNMESH_TRIGGER_RETRY_MAX_MS: the longest wait between retries. */
+  retryMaxMs: number;
+  /** FNMESH_TRIGGER_ACK_WAIT_MS: how long a batch held by a dead replica stays invisible to the others. */
+  ackWaitMs: number;
+}
+
+export interface TriggerConfig extends CommonConfig {
+  batches: BatchRunnerConfig;
+}
 
 export function loadConfig(env: Env): TriggerConfig {
   const r = new EnvReader(env);
-  const config = readCommonConfig(r);
+  const config: TriggerConfig = {
+    ...readCommonConfig(r),
+    batches: {
+      retryBaseMs: r.int("FNMESH_TRIGGER_RETRY_BASE_MS", 1_000, 1, 3_600_000),
+      retryMaxMs: r.int("FNMESH_TRIGGER_RETRY_MAX_MS", 60_000, 1, 3_600_000),
+      ackWaitMs: r.int("FNMESH_TRIGGER_ACK_WAIT_MS", 30_000, 1_000, 600_000),
+    },
+  };
+  if (config.batches.retryMaxMs < config.batches.retryBaseMs) {
+    r.problems.push(`FNMESH_TRIGGER_RETRY_MAX_MS (${config.batches.retryMaxMs}) must be at least FNMESH_TRIGGER_RETRY_BASE_MS (${config.batches.retryBaseMs}): it caps the retry wait`);
+  }
   r.done("trigger");
   return config;
 }

@@ -7,7 +7,7 @@ try {
   const config = loadConfig(process.env);
   const telemetry = startTelemetry(telemetryOptions("trigger", config));
   const nc = await connectNats({ url: config.natsUrl, name: "fnmesh-trigger" }, telemetry.log);
-  const service = await startTrigger({ nc, log: telemetry.log });
+  const service = await startTrigger({ nc, log: telemetry.log, config });
   onShutdown(async () => {
     await service.stop();
     await nc.drain();

@@ -13,6 +13,7 @@ import { loadConfig as loadExecutorConfig } from "../../../services/executor/src
 import { startExecutor } from "../../../services/executor/src/service.ts";
 import { loadConfig as loadSchedulerConfig } from "../../../services/scheduler/src/config.ts";
 import { startScheduler } from "../../../services/scheduler/src/service.ts";
+import { loadConfig as loadTriggerConfig } from "../../../services/trigger/src/config.ts";
 import { startTrigger } from "../../../services/trigger/src/service.ts";
 
 export const CREDENTIALS = { accessKeyId: "AKIDE2ETEST", secretAccessKey: "e2e-secret-key" };
@@ -26,6 +27,10 @@ export interface StackOptions {
   schedulerEnv?: Record<string, string>;
   /** false: start no scheduler (nobody consumes FNMESH_ASYNC until the test calls `startScheduler`). */
   scheduler?: boolean;
+  /** Variables for the trigger only (e.g. FNMESH_TRIGGER_RETRY_BASE_MS). */
+  triggerEnv?: Record<string, string>;
+  /** false: start no trigger (a test starts its own through `startTrigger`). */
+  trigger?: boolean;
   /** Variables for every service (e.g. FNMESH_JS_REPLICAS); the per-service ones above win. */
   env?: Record<string, string>;
   /** Run on this NATS server or cluster (the caller stops it) instead of starting one. */
@@ -99,7 +104,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return extra;
   };
   const scheduler = options.scheduler === false ? undefined : await launchScheduler({});
-  const trigger = await startTrigger({ nc: await conn("trigger"), log: createLogger({ service: "trigger", write: quiet }) });
+  const trigger = options.trigger === false ? undefined : await startTrigger({ nc: await conn("trigger"),
+    config: loadTriggerConfig({ ...base, ...options.triggerEnv }), log: createLogger({ service: "trigger", write: quiet }) });
   const pool = createPool(db.url, () => undefined);
   const ingestConfig = loadIngestConfig({ ...base, ...options.ingestEnv });
   const ingest = await startIngest({ nc: await conn("ingest"), pool, config: ingestConfig,
@@ -116,7 +122,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const extra of extras) await extra.stop();
     await executor.stop();
     await scheduler?.stop();
-    await trigger.stop();
+    await trigger?.stop();
     await pool.end();
     for (const c of conns) await c.close();
     for (const cleanup of cleanups.reverse()) await cleanup();

@@ -1,0 +1,280 @@
+/**
+ * NATS and JetStream event source mappings end to end: mappings made through
+ * @aws-sdk/client-lambda's CreateEventSourceMapping on the e2e stack (ingest, executor, scheduler on
+ * real NATS and PostgreSQL), run by two trigger replicas started here through `startTrigger` as
+ * main.ts starts it. Functions report every event they receive to an HTTP recorder in this process.
+ *
+ * Core NATS: a publish runs the function once (queue group across both replicas); FilterCriteria
+ * drop what does not match. JetStream: ReportBatchItemFailures redelivers exactly the reported
+ * records; a poison record is retried MaximumRetryAttempts times, then lands in FNMESH_DLQ with its
+ * original bytes and the mapping moves on; disabling stops delivery and enabling resumes where it
+ * stopped; two replicas on one mapping deliver each message once; deleting removes the consumer.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, test } from "node:test";
+import {
+  CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSourceMappingCommand, UpdateEventSourceMappingCommand,
+  type CreateEventSourceMappingCommandInput,
+} from "@aws-sdk/client-lambda";
+import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import {
+  ASYNC_STREAM, DeadLetterReason, DLQ_STREAM, EVENT_SOURCE_MAPPING_HEADER, eventSourceConsumer, Header, NatsEvent, subjects,
+} from "@fnmesh/protocol";
+import { createLogger } from "@fnmesh/telemetry";
+import { eventually, randomName } from "@fnmesh/test-harness";
+import { loadConfig } from "../../services/trigger/src/config.ts";
+import { startTrigger, type Trigger } from "../../services/trigger/src/service.ts";
+import type { BatchOutcome } from "../../services/trigger/src/sources/jetstream-batches.ts";
+import { startStack, type Stack } from "./support/stack.ts";
+import { zipOf } from "./support/zip.ts";
+
+const ACCOUNT = "000000000000";
+const REGION = "us-east-1";
+
+let stack: Stack;
+let recorder: Server;
+let recorderUrl = "";
+const triggers: { trigger: Trigger; nc: NatsConnection; batches: BatchOutcome[] }[] = [];
+/** Bodies each function posted, by function name. */
+const received = new Map<string, unknown[]>();
+let jsm: JetStreamManager;
+
+before(async () => {
+  recorder = createServer((req, res) => {
+    const fn = new URL(req.url ?? "/", "http://recorder").searchParams.get("fn") ?? "";
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      received.set(fn, [...(received.get(fn) ?? []), JSON.parse(Buffer.concat(chunks).toString("utf8"))]);
+      res.end("ok");
+    });
+  });
+  recorder.listen(0, "127.0.0.1");
+  await once(recorder, "listening");
+  const port = (recorder.address() as AddressInfo).port;
+  recorderUrl = `http://127.0.0.1:${port}`;
+  stack = await startStack({ trigger: false, executorEnv: { FNMESH_EGRESS_ALLOW: `127.0.0.1:${port}`, FNMESH_EXECUTOR_CONCURRENCY: "16" } });
+  jsm = await jetstreamManager(stack.nc);
+  for (const id of ["a", "b"]) {
+    const nc = await connect({ servers: stack.natsUrl.split(","), name: `e2e-trigger-${id}` });
+    const batches: BatchOutcome[] = [];
+    const config = loadConfig({ NATS_URL: stack.natsUrl, FNMESH_TRIGGER_RETRY_BASE_MS: "100", FNMESH_TRIGGER_RETRY_MAX_MS: "400" });
+    const trigger = await startTrigger({ nc, config, log: createLogger({ service: `trigger-${id}`, write: () => undefined }), onBatch: (b) => batches.push(b) });
+    triggers.push({ trigger, nc, batches });
+  }
+});
+
+after(async () => {
+  for (const t of triggers) { await t.trigger.stop(); await t.nc.close(); }
+  await stack?.[Symbol.asyncDispose]();
+  recorder?.closeAllConnections();
+  recorder?.close();
+});
+
+const natsArn = (subject: string) => `arn:fnmesh:nats:${REGION}:${ACCOUNT}:subject/${subject}`;
+const jetstreamArn = (stream: string) => `arn:fnmesh:jetstream:${REGION}:${ACCOUNT}:stream/${stream}`;
+const decode = (data: string) => JSON.parse(Buffer.from(data, "base64").toString("utf8")) as Record<string, unknown>;
+
+async function createFunction(prefix: string, handlerBody: string): Promise<string> {
+  const name = randomName(prefix).replace(/_/g, "-");
+  const url = JSON.stringify(`${recorderUrl}/?fn=${name}`);
+  await stack.lambda.send(new CreateFunctionCommand({
+    FunctionName: name, Runtime: "nodejs22.x", Role: `arn:aws:iam::${ACCOUNT}:role/test`, Handler: "index.handler", Timeout: 30,
+    Code: { ZipFile: zipOf({ "index.mjs": `const report = (body) => fetch(${url}, { method: "POST", body: JSON.stringify(body) });
+      export const handler = async (event) => { ${handlerBody} };` }) },
+  }));
+  return name;
+}
+
+/** Creates the mapping and waits until both replicas run it. */
+async function createMapping(input: CreateEventSourceMappingCommandInput): Promise<string> {
+  const out = await stack.lambda.send(new CreateEventSourceMappingCommand(input));
+  const uuid = out.UUID ?? "";
+  await eventually(() => triggers.every((t) => t.trigger.runners.running().includes(uuid)), { name: `mapping ${uuid} running on both replicas`, timeoutMs: 30_000 });
+  return uuid;
+}
+
+async function createStream(prefix: string): Promise<{ stream: string; subject: string }> {
+  const stream = randomName(prefix).toUpperCase();
+  await jsm.streams.add({ name: stream, subjects: [`${stream.toLowerCase()}.>`] });
+  return { stream, subject: `${stream.toLowerCase()}.in` };
+}
+
+const got = (fn: string) => received.get(fn) ?? [];
+
+interface Item { seq: number; dc: number; n: number }
+
+test("a core NATS publish runs the function once (two replicas in one queue group), with the message as a base64 record", async () => {
+  const fn = await createFunction("natsfn", "await report(event); return 'ok';");
+  const base = randomName("orders").replace(/_/g, "-");
+  await createMapping({ FunctionName: fn, EventSourceArn: natsArn(`${base}.*`) });
+  const h = natsHeaders();
+  h.append("x-kind", "first");
+  h.append("x-kind", "second");
+  const messages = Array.from({ length: 20 }, (_, i) => ({ id: i, item: "book" }));
+  for (const m of messages) stack.nc.publish(`${base}.new`, JSON.stringify(m), { headers: h });
+  await stack.nc.flush();
+  await eventually(() => got(fn).length >= messages.length, { name: "every publish ran the function", timeoutMs: 60_000 });
+  await eventually(async () => (await jsm.streams.info(ASYNC_STREAM)).state.messages === 0, { name: "FNMESH_ASYNC drained", timeoutMs: 60_000 });
+  const events = got(fn).map((e) => NatsEvent.parse(e));
+  assert.equal(events.length, messages.length, "each message ran the function once");
+  for (const event of events) {
+    assert.equal(event.eventSource, "fnmesh:nats");
+    assert.equal(event.eventSourceArn, natsArn(`${base}.*`));
+    assert.equal(event.records.length, 1);
+    const record = event.records[0]!;
+    assert.equal(record.subject, `${base}.new`);
+    assert.deepEqual(record.headers["x-kind"], ["first", "second"]);
+    assert.equal(record.sequence, undefined);
+  }
+  assert.deepEqual(events.map((e) => decode(e.records[0]!.data).id).sort((a, b) => Number(a) - Number(b)), messages.map((m) => m.id));
+});
+
+test("FilterCriteria on a core NATS mapping drop the messages that do not match (payload key data, base64 JSON)", async () => {
+  const fn = await createFunction("natsfilter", "await report(event); return 'ok';");
+  const subject = randomName("filtered").replace(/_/g, "-");
+  await createMapping({
+    FunctionName: fn, EventSourceArn: natsArn(subject),
+    FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ data: { kind: ["keep"], amount: [{ numeric: [">", 10] }] } }) }] },
+  });
+  const sent = [
+    { kind: "drop", amount: 50, id: 1 }, { kind: "keep", amount: 5, id: 2 }, "not json", { kind: "keep", amount: 11, id: 3 },
+    { kind: "KEEP", amount: 99, id: 4 }, { kind: "keep", amount: 12, id: 5 },
+  ];
+  for (const m of sent) stack.nc.publish(subject, typeof m === "string" ? m : JSON.stringify(m));
+  await stack.nc.flush();
+  await eventually(() => got(fn).length >= 2, { name: "the matching messages ran", timeoutMs: 60_000 });
+  await eventually(async () => (await jsm.streams.info(ASYNC_STREAM)).state.messages === 0, { name: "FNMESH_ASYNC drained", timeoutMs: 60_000 });
+  const ids = got(fn).map((e) => decode(NatsEvent.parse(e).records[0]!.data).id).sort();
+  assert.deepEqual(ids, [3, 5]);
+});
+
+test("a JetStream mapping with BatchSize 100 and ReportBatchItemFailures: exactly the reported records come back, every other record runs once", async () => {
+  // Fails every 7th record the first time it sees it, and reports its sequence.
+  const fn = await createFunction("jsbatch", `
+    const items = event.records.map((r) => ({ seq: r.sequence, dc: r.deliveryCount, n: JSON.parse(atob(r.data)).n }));
+    await report({ size: event.records.length, source: event.eventSource, items });
+    return { batchItemFailures: items.filter((i) => i.n % 7 === 0 && i.dc === 1).map((i) => ({ itemIdentifier: String(i.seq) })) };`);
+  const { stream, subject } = await createStream("rbif");
+  const js = jetstream(stack.nc);
+  const total = 250;
+  for (let n = 0; n < total; n++) await js.publish(subject, JSON.stringify({ n }));
+  const uuid = await createMapping({
+    FunctionName: fn, EventSourceArn: jetstreamArn(stream), StartingPosition: "TRIM_HORIZON", BatchSize: 100,
+    MaximumBatchingWindowInSeconds: 1, FunctionResponseTypes: ["ReportBatchItemFailures"],
+  });
+  const failing = Array.from({ length: total }, (_, n) => n).filter((n) => n % 7 === 0);
+  const seen = () => got(fn).flatMap((b) => (b as { items: Item[] }).items);
+  await eventually(() => seen().length >= total + failing.length, { name: "every record, and the failed ones again", timeoutMs: 90_000 });
+  await eventually(async () => {
+    const info = await jsm.consumers.info(stream, eventSourceConsumer(uuid));
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  }, { name: "the mapping's consumer has nothing left", timeoutMs: 30_000 });
+  const counts = new Map<number, number[]>();
+  for (const i of seen()) counts.set(i.n, [...(counts.get(i.n) ?? []), i.dc]);
+  for (let n = 0; n < total; n++) {
+    assert.deepEqual(counts.get(n), n % 7 === 0 ? [1, 2] : [1], `record ${n}`);
+  }
+  const sizes = got(fn).map((b) => (b as { size: number }).size);
+  assert.ok(sizes.every((s) => s >= 1 && s <= 100), `batch sizes ${sizes.join(",")}`);
+  assert.ok(sizes.some((s) => s > 1), "records arrive in batches");
+  assert.ok(got(fn).every((b) => (b as { source: string }).source === "fnmesh:jetstream"));
+});
+
+test("a poison record (the handler always throws) is retried MaximumRetryAttempts times, then dead-lettered with its original bytes; the mapping moves on", async () => {
+  const fn = await createFunction("jspoison", `
+    const bodies = event.records.map((r) => JSON.parse(atob(r.data)));
+    await report(bodies);
+    if (bodies.some((b) => b.poison)) throw new Error("poison record");
+    return null;`);
+  const { stream, subject } = await createStream("poison");
+  const uuid = await createMapping({
+    FunctionName: fn, EventSourceArn: jetstreamArn(stream), StartingPosition: "LATEST", BatchSize: 1, MaximumRetryAttempts: 1,
+  });
+  const js = jetstream(stack.nc);
+  const poison = new TextEncoder().encode(JSON.stringify({ id: "p", poison: true, pad: "\u00e9\u{1F600}" }));
+  await js.publish(subject, JSON.stringify({ id: "before" }));
+  await js.publish(subject, poison);
+  await js.publish(subject, JSON.stringify({ id: "after" }));
+  const ids = () => got(fn).flatMap((b) => (b as { id: string }[]).map((r) => r.id));
+  await eventually(() => ids().includes("after"), { name: "the record after the poison one ran", timeoutMs: 60_000 });
+  const deadLetter = async () => {
+    try {
+      const m = await jsm.streams.getMessage(DLQ_STREAM, { last_by_subj: subjects.dlq(DeadLetterReason.SourceRetriesExhausted) });
+      return m?.header.get(EVENT_SOURCE_MAPPING_HEADER) === uuid ? m : undefined;
+    } catch { return undefined; }
+  };
+  await eventually(async () => (await deadLetter()) !== undefined, { name: "the poison record dead-lettered", timeoutMs: 60_000 });
+  await eventually(async () => {
+    const info = await jsm.consumers.info(stream, eventSourceConsumer(uuid));
+    return info.num_ack_pending === 0 && info.num_pending === 0;
+  }, { name: "nothing left on the mapping's consumer", timeoutMs: 30_000 });
+  assert.deepEqual(ids().filter((id) => id === "p").length, 2, "one run and MaximumRetryAttempts (1) retry");
+  assert.deepEqual(ids().filter((id) => id !== "p").sort(), ["after", "before"]);
+  const dlq = await deadLetter();
+  assert.ok(dlq, "a dead letter");
+  assert.deepEqual(Buffer.from(dlq.data), Buffer.from(poison), "the original bytes");
+  assert.equal(dlq.header.get(EVENT_SOURCE_MAPPING_HEADER), uuid);
+  assert.equal(dlq.header.get(Header.DeadLetterReason), DeadLetterReason.SourceRetriesExhausted);
+  assert.equal(dlq.header.get(Header.OriginalSubject), subject);
+  assert.equal(dlq.header.get(Header.Function), fn);
+  assert.equal(dlq.header.get(Header.ErrorMessage), "poison record");
+});
+
+test("a disabled JetStream mapping stops; enabled again it resumes where it stopped, nothing twice", async () => {
+  const fn = await createFunction("jsdisable", `
+    await report(event.records.map((r) => JSON.parse(atob(r.data)).n));
+    return null;`);
+  const { stream, subject } = await createStream("disable");
+  const uuid = await createMapping({ FunctionName: fn, EventSourceArn: jetstreamArn(stream), StartingPosition: "TRIM_HORIZON", BatchSize: 10 });
+  const js = jetstream(stack.nc);
+  const ns = () => got(fn).flatMap((b) => b as number[]);
+  for (let n = 0; n < 5; n++) await js.publish(subject, JSON.stringify({ n }));
+  await eventually(() => ns().length >= 5, { name: "the first five ran", timeoutMs: 60_000 });
+
+  await stack.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
+  await eventually(() => triggers.every((t) => !t.trigger.runners.running().includes(uuid)), { name: "both replicas stopped the mapping", timeoutMs: 30_000 });
+  for (let n = 5; n < 10; n++) await js.publish(subject, JSON.stringify({ n }));
+  // Stopped: the new messages wait on the durable consumer, none handed out.
+  await eventually(async () => {
+    const info = await jsm.consumers.info(stream, eventSourceConsumer(uuid));
+    return info.num_pending === 5 && info.num_ack_pending === 0;
+  }, { name: "five waiting on the kept consumer", timeoutMs: 30_000 });
+  assert.deepEqual(ns().sort((a, b) => a - b), [0, 1, 2, 3, 4]);
+
+  await stack.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+  await eventually(() => ns().length >= 10, { name: "the other five ran after enabling", timeoutMs: 60_000 });
+  await eventually(async () => (await jsm.consumers.info(stream, eventSourceConsumer(uuid))).num_ack_pending === 0, { name: "all acknowledged", timeoutMs: 30_000 });
+  assert.deepEqual(ns().sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+  await stack.lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));
+  await eventually(async () => {
+    try { await jsm.consumers.info(stream, eventSourceConsumer(uuid)); return false; } catch { return true; }
+  }, { name: "the deleted mapping's consumer is gone", timeoutMs: 30_000 });
+  assert.ok(triggers.every((t) => t.trigger.mappings.get(uuid) === undefined));
+});
+
+test("two trigger replicas on one JetStream mapping deliver each message once", async () => {
+  const fn = await createFunction("jstwo", `
+    await report(event.records.map((r) => r.sequence));
+    return null;`);
+  const { stream, subject } = await createStream("two");
+  const uuid = await createMapping({ FunctionName: fn, EventSourceArn: jetstreamArn(stream), StartingPosition: "TRIM_HORIZON", BatchSize: 10 });
+  const before = triggers.map((t) => t.batches.filter((b) => b.mapping === uuid).length);
+  const js = jetstream(stack.nc);
+  const total = 300;
+  await Promise.all(Array.from({ length: total }, (_, n) => js.publish(subject, JSON.stringify({ n }))));
+  const seqs = () => got(fn).flatMap((b) => b as number[]);
+  await eventually(() => seqs().length >= total, { name: "every message ran", timeoutMs: 90_000 });
+  await eventually(async () => (await jsm.consumers.info(stream, eventSourceConsumer(uuid))).num_ack_pending === 0, { name: "all acknowledged", timeoutMs: 30_000 });
+  const counts = new Map<number, number>();
+  for (const s of seqs()) counts.set(s, (counts.get(s) ?? 0) + 1);
+  assert.equal(counts.size, total);
+  assert.ok([...counts.values()].every((c) => c === 1), "no message twice");
+  const perReplica = triggers.map((t, i) => t.batches.filter((b) => b.mapping === uuid).length - (before[i] ?? 0));
+  console.log(`batches per replica: ${perReplica.join(", ")}`);
+});
