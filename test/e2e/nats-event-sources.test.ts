@@ -22,7 +22,7 @@ import {
 import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import {
-  ASYNC_STREAM, DeadLetterReason, DLQ_STREAM, EVENT_SOURCE_MAPPING_HEADER, eventSourceConsumer, Header, NatsEvent, subjects,
+  ASYNC_STREAM, DeadLetterReason, DLQ_STREAM, EVENT_SOURCE_MAPPING_HEADER, eventSourceConsumer, Header, NatsEvent, subjects, type StreamFailureRecord,
 } from "@fnmesh/protocol";
 import { createLogger } from "@fnmesh/telemetry";
 import { eventually, randomName } from "@fnmesh/test-harness";
@@ -277,4 +277,87 @@ test("two trigger replicas on one JetStream mapping deliver each message once", 
   assert.ok([...counts.values()].every((c) => c === 1), "no message twice");
   const perReplica = triggers.map((t, i) => t.batches.filter((b) => b.mapping === uuid).length - (before[i] ?? 0));
   console.log(`batches per replica: ${perReplica.join(", ")}`);
+});
+
+/** The newest dead letter of a reason, if it names this mapping. */
+async function deadLetterOf(reason: DeadLetterReason, uuid: string) {
+  try {
+    const m = await jsm.streams.getMessage(DLQ_STREAM, { last_by_subj: subjects.dlq(reason) });
+    return m?.header.get(EVENT_SOURCE_MAPPING_HEADER) === uuid ? m : undefined;
+  } catch { return undefined; }
+}
+
+test("a core NATS message too large for an Event invocation is dead-lettered invalid_source_record with its bytes; the next one runs", async () => {
+  const fn = await createFunction("natsbig", "await report(event.records.map((r) => r.data.length)); return 'ok';");
+  const subject = randomName("big").replace(/_/g, "-");
+  const uuid = await createMapping({ FunctionName: fn, EventSourceArn: natsArn(subject) });
+  // 800 KB of body is about 1.07 MB of base64: over the 1 MB an Event invocation takes.
+  const big = new Uint8Array(800 * 1024).fill(65);
+  stack.nc.publish(subject, big);
+  stack.nc.publish(subject, "small");
+  await stack.nc.flush();
+  await eventually(async () => (await deadLetterOf(DeadLetterReason.InvalidSourceRecord, uuid)) !== undefined, { name: "the big message dead-lettered", timeoutMs: 60_000 });
+  await eventually(() => got(fn).length >= 1, { name: "the small one ran", timeoutMs: 60_000 });
+  const dl = await deadLetterOf(DeadLetterReason.InvalidSourceRecord, uuid);
+  assert.ok(dl);
+  assert.deepEqual(Buffer.from(dl.data), Buffer.from(big));
+  assert.equal(dl.header.get(Header.ErrorType), "RecordTooLarge");
+  assert.equal(dl.header.get(Header.OriginalSubject), subject);
+  assert.deepEqual(got(fn), [[Buffer.from("small").toString("base64").length]]);
+});
+
+test("OnFailure on a JetStream mapping: a batch out of retries is described to the destination (Lambda's stream failure record with the batch), not dead-lettered", async () => {
+  const fn = await createFunction("jsonfail", "await report(event.records.length); throw new Error('always');");
+  const { stream, subject } = await createStream("onfail");
+  const failures = await createStream("failures");
+  const destination = `arn:fnmesh:jetstream:${REGION}:${ACCOUNT}:subject/${failures.subject}`;
+  const uuid = await createMapping({
+    FunctionName: fn, EventSourceArn: jetstreamArn(stream), StartingPosition: "LATEST", BatchSize: 5, MaximumRetryAttempts: 0,
+    DestinationConfig: { OnFailure: { Destination: destination } },
+  });
+  const js = jetstream(stack.nc);
+  const ack = await js.publish(subject, JSON.stringify({ id: "doomed" }));
+  await eventually(async () => (await jsm.streams.info(failures.stream)).state.messages >= 1, { name: "the failure record stored", timeoutMs: 60_000 });
+  const stored = await jsm.streams.getMessage(failures.stream, { seq: 1 });
+  assert.ok(stored);
+  const record = JSON.parse(new TextDecoder().decode(stored.data)) as StreamFailureRecord;
+  assert.equal(record.requestContext.condition, "RetryAttemptsExhausted");
+  assert.equal(record.requestContext.approximateInvokeCount, 1);
+  assert.equal(record.requestContext.functionArn, `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn}`);
+  assert.equal(record.responseContext.functionError, "Unhandled");
+  assert.equal(record.version, "1.0");
+  assert.deepEqual({ ...record.JetStreamBatchInfo, approximateArrivalOfFirstRecord: "", approximateArrivalOfLastRecord: "" }, {
+    stream, startSequence: ack.seq, endSequence: ack.seq, batchSize: 1, streamArn: jetstreamArn(stream),
+    approximateArrivalOfFirstRecord: "", approximateArrivalOfLastRecord: "",
+  });
+  const payload = NatsEvent.parse(record.payload);
+  assert.deepEqual(decode(payload.records[0]!.data), { id: "doomed" });
+  await eventually(async () => {
+    const info = await jsm.consumers.info(stream, eventSourceConsumer(uuid));
+    return info.num_ack_pending === 0 && info.num_pending === 0;
+  }, { name: "the mapping moved on", timeoutMs: 30_000 });
+  assert.equal(got(fn).length, 1, "MaximumRetryAttempts 0: one run");
+  assert.equal(await deadLetterOf(DeadLetterReason.SourceRetriesExhausted, uuid), undefined, "not dead-lettered");
+});
+
+test("StartingPosition: LATEST skips what the stream held before the mapping, AT_TIMESTAMP starts at the time given", async () => {
+  const { stream, subject } = await createStream("position");
+  const js = jetstream(stack.nc);
+  for (const n of [1, 2, 3]) await js.publish(subject, JSON.stringify({ n }));
+  const third = await jsm.streams.getMessage(stream, { seq: 3 });
+  assert.ok(third);
+  const cut = third.time.getTime() + 1;
+  // Later than the cut by the clock JetStream stamps with (this host's).
+  await eventually(() => Date.now() > cut + 5, { name: "the clock past the cut" });
+  for (const n of [4, 5]) await js.publish(subject, JSON.stringify({ n }));
+
+  const latest = await createFunction("jslatest", "await report(event.records.map((r) => JSON.parse(atob(r.data)).n)); return null;");
+  const atTime = await createFunction("jsattime", "await report(event.records.map((r) => JSON.parse(atob(r.data)).n)); return null;");
+  await createMapping({ FunctionName: latest, EventSourceArn: jetstreamArn(stream), StartingPosition: "LATEST", BatchSize: 10 });
+  await createMapping({ FunctionName: atTime, EventSourceArn: jetstreamArn(stream), StartingPosition: "AT_TIMESTAMP", StartingPositionTimestamp: new Date(cut), BatchSize: 10 });
+  await js.publish(subject, JSON.stringify({ n: 6 }));
+  const ns = (fn: string) => got(fn).flatMap((b) => b as number[]).sort((a, b) => a - b);
+  await eventually(() => ns(latest).includes(6) && ns(atTime).includes(6), { name: "both got the new message", timeoutMs: 60_000 });
+  assert.deepEqual(ns(latest), [6]);
+  assert.deepEqual(ns(atTime), [4, 5, 6]);
 });

@@ -36,7 +36,7 @@ export {
   EventSourceMappingView, EventSourceMappingState, EventSource, EventSourceKind, StartingPosition, parseEventSourceArn, EVENT_SOURCE_ARN_FORMS,
 } from "./schemas/event-source-mapping.ts";
 export { S3Notification, S3NotificationRecord } from "./schemas/s3-notification.ts";
-export { NatsEvent, NatsEventRecord, NatsEventSource, BatchItemFailures, EVENT_SOURCE_MAPPING_HEADER } from "./schemas/nats-event.ts";
+export { NatsEvent, NatsEventRecord, NatsEventSource, BatchItemFailures, EVENT_SOURCE_MAPPING_HEADER, type StreamFailureRecord } from "./schemas/nats-event.ts";
 export { LogLevel, LogEvent } from "./schemas/log.ts";
 export { HealthReply } from "./schemas/health.ts";
 export { encodeJson, decodeJson, encodeFramed, decodeFramed } from "./codec.ts";

@@ -49,3 +49,30 @@ export type BatchItemFailures = z.infer<typeof BatchItemFailures>;
 
 /** On a dead letter from an event source mapping: the mapping's UUID. contract: never rename */
 export const EVENT_SOURCE_MAPPING_HEADER = "Fnmesh-Event-Source-Mapping";
+
+/**
+ * What a JetStream-backed mapping's OnFailure destination receives when a batch (or the records a
+ * ReportBatchItemFailures answer kept failing) ran out of MaximumRetryAttempts: Lambda's record for
+ * stream sources (`requestContext` with condition RetryAttemptsExhausted, `responseContext`,
+ * `version`, `timestamp`, and batch info in place of `KinesisBatchInfo`), plus `payload`, the event
+ * of the failed records, because a work-queue stream no longer holds them once they are given up.
+ */
+export interface StreamFailureRecord {
+  requestContext: { requestId: string; functionArn: string; condition: "RetryAttemptsExhausted"; approximateInvokeCount: number };
+  responseContext: { statusCode: number; executedVersion: string; functionError?: "Unhandled" };
+  version: "1.0";
+  /** ISO 8601. */
+  timestamp: string;
+  JetStreamBatchInfo: {
+    stream: string;
+    startSequence: number;
+    endSequence: number;
+    /** ISO 8601, when JetStream stored the first and last record. */
+    approximateArrivalOfFirstRecord: string;
+    approximateArrivalOfLastRecord: string;
+    batchSize: number;
+    /** The mapping's EventSourceArn. */
+    streamArn: string;
+  };
+  payload: unknown;
+}

@@ -10,7 +10,8 @@
  * - ReportBatchItemFailures: listed records come back (nak, with backoff) and the rest are acknowledged.
  * - Function error, or a non-retryable refusal: the whole batch is retried here, held (ack progress
  *   keeps it ours) with exponential backoff, until MaximumRetryAttempts (-1: no limit); then its
- *   records go to the dead-letter stream (source_retries_exhausted) with their original bytes.
+ *   records are described to the OnFailure destination (on-failure.ts) or, without one or when it
+ *   cannot be reached, go to the dead-letter stream (source_retries_exhausted) with their original bytes.
  * - No executor, throttled, transport trouble: waited out and retried without counting.
  * - A message that cannot become a record or is too large for an invocation: dead letter
  *   invalid_source_record. The mapping always moves on.
@@ -30,6 +31,7 @@ import type { RecordFilter } from "@fnmesh/event-filter";
 import type { Logger } from "@fnmesh/telemetry";
 import { readBatchAnswer } from "../batch-result.ts";
 import type { Runner } from "../runners.ts";
+import { deliverOnFailure, streamFailureRecord } from "./on-failure.ts";
 
 const MS_NS = 1_000_000;
 const encoder = new TextEncoder();
@@ -71,6 +73,8 @@ export interface BatchOutcome {
   acked: number;
   retried: number;
   deadLettered: number;
+  /** Records described to the OnFailure destination. */
+  sentToDestination: number;
   filtered: number;
 }
 
@@ -126,6 +130,7 @@ const sleep = (ms: number, signal: { wake?: () => void }) => new Promise<void>((
 });
 
 interface Item<R> { m: JsMsg; record: R; id: string; bytes: number }
+interface Failure { errorType: string; errorMessage: string; functionError: boolean }
 
 export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping: EventSourceMappingView, source: BatchSource<R>): Promise<Runner> {
   const { nc, log, invoker } = deps;
@@ -145,12 +150,39 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
   const retryDelay = (retry: number) => Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, retry - 1));
   const exhausted = (retries: number) => mapping.maximumRetryAttempts !== -1 && retries >= mapping.maximumRetryAttempts;
 
-  async function deadLetter(m: JsMsg, reason: DeadLetterReason, errorType: string, errorMessage: string): Promise<void> {
+  async function deadLetter(m: JsMsg, reason: DeadLetterReason, errorType: string, errorMessage: string, destination?: string): Promise<void> {
     await publishDeadLetter(js, {
       reason, data: m.data, originalSubject: m.subject, msgId: `${durable}-${m.info.stream}-${m.seq}.dlq`,
       function: mapping.functionName, attempts: m.info.deliveryCount, errorType, errorMessage, eventSourceMapping: mapping.uuid,
+      ...(destination !== undefined ? { destination } : {}),
     });
     m.term();
+  }
+
+  /** Out of retries: to OnFailure when there is one and it takes the record, else each record to the dead-letter stream. */
+  async function giveUp(items: Item<R>[], failure: Failure, invokeCount: number, outcome: BatchOutcome): Promise<void> {
+    let destinationError: string | undefined;
+    if (mapping.onFailure !== undefined) {
+      try {
+        const record = streamFailureRecord(mapping, {
+          messages: items.map((i) => i.m), payload: source.toPayload(items.map((i) => i.record)), invokeCount, functionError: failure.functionError,
+        }, new Date());
+        await deliverOnFailure({ nc, js, invoker }, mapping, mapping.onFailure, record);
+        for (const i of items) i.m.term();
+        outcome.sentToDestination += items.length;
+        log.warn("records past MaximumRetryAttempts sent to OnFailure", { ...fields, records: items.length, destination: mapping.onFailure, ...failure });
+        return;
+      } catch (err) {
+        destinationError = (err as Error).message;
+        log.warn("OnFailure destination could not take the failure record; dead-lettering the records", { ...fields, destination: mapping.onFailure, err });
+      }
+    }
+    for (const i of items) {
+      await deadLetter(i.m, DeadLetterReason.SourceRetriesExhausted, failure.errorType,
+        destinationError === undefined ? failure.errorMessage : `${failure.errorMessage} (OnFailure: ${destinationError})`, mapping.onFailure);
+      outcome.deadLettered++;
+    }
+    log.warn("records past MaximumRetryAttempts dead-lettered", { ...fields, records: items.length, ...failure });
   }
 
   /** Runs one batch's invocation; keeps its messages ours meanwhile. */
@@ -177,7 +209,7 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
     let retries = Math.max(0, ...items.map((i) => i.m.info.deliveryCount - 1));
     let throttled = 0;
     while (!stopped) {
-      let failure: { errorType: string; errorMessage: string };
+      let failure: Failure;
       try {
         outcome.invoked++;
         const { result, body } = await invoke(items, retries);
@@ -186,13 +218,13 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
           const answer = readBatchAnswer(body, new Set(items.map((i) => i.id)));
           if (answer.kind === "success") { for (const i of items) i.m.ack(); outcome.acked += items.length; return; }
           if (answer.kind === "partial") { await partial(items, answer.failed, outcome); return; }
-          failure = { errorType: "InvalidBatchItemFailures", errorMessage: answer.reason };
+          failure = { errorType: "InvalidBatchItemFailures", errorMessage: answer.reason, functionError: false };
         } else if (result.status === "function_error") {
-          failure = { errorType: result.functionError.errorType, errorMessage: result.functionError.errorMessage };
+          failure = { errorType: result.functionError.errorType, errorMessage: result.functionError.errorMessage, functionError: true };
         } else if (result.error.retryable) {
           throw Object.assign(new Error(result.error.message), { retryable: true, code: result.error.code });
         } else {
-          failure = { errorType: result.error.code, errorMessage: result.error.message };
+          failure = { errorType: result.error.code, errorMessage: result.error.message, functionError: false };
         }
       } catch (err) {
         // No executor, throttled, no reply, connection trouble: not the function's fault, not counted.
@@ -204,14 +236,7 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
         await hold(items, delay);
         continue;
       }
-      if (exhausted(retries)) {
-        for (const i of items) {
-          await deadLetter(i.m, DeadLetterReason.SourceRetriesExhausted, failure.errorType, failure.errorMessage);
-          outcome.deadLettered++;
-        }
-        log.warn("JetStream mapping batch failed past MaximumRetryAttempts; dead-lettered", { ...fields, records: items.length, retries, ...failure });
-        return;
-      }
+      if (exhausted(retries)) { await giveUp(items, failure, retries + 1, outcome); return; }
       retries++;
       outcome.retried += items.length;
       const delay = retryDelay(retries);
@@ -224,22 +249,23 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
 
   /** ReportBatchItemFailures: the others are done; the listed ones come back after a delay, or are dead-lettered once out of retries. */
   async function partial(items: Item<R>[], failed: Set<string>, outcome: BatchOutcome): Promise<void> {
+    const givenUp: Item<R>[] = [];
     for (const i of items) {
       if (!failed.has(i.id)) { i.m.ack(); outcome.acked++; continue; }
       const retries = i.m.info.deliveryCount - 1;
-      if (exhausted(retries)) {
-        await deadLetter(i.m, DeadLetterReason.SourceRetriesExhausted, "BatchItemFailure", "The function reported this record failed (batchItemFailures).");
-        outcome.deadLettered++;
-      } else {
-        i.m.nak(retryDelay(retries + 1));
-        outcome.retried++;
-      }
+      if (exhausted(retries)) { givenUp.push(i); continue; }
+      i.m.nak(retryDelay(retries + 1));
+      outcome.retried++;
+    }
+    if (givenUp.length > 0) {
+      const runs = Math.max(...givenUp.map((i) => i.m.info.deliveryCount));
+      await giveUp(givenUp, { errorType: "BatchItemFailure", errorMessage: "The function reported these records failed (batchItemFailures).", functionError: false }, runs, outcome);
     }
   }
 
   /** Records, filtered and split so each invocation's payload fits a synchronous one. */
   async function handle(messages: JsMsg[]): Promise<void> {
-    const outcome: BatchOutcome = { mapping: mapping.uuid, invoked: 0, acked: 0, retried: 0, deadLettered: 0, filtered: 0 };
+    const outcome: BatchOutcome = { mapping: mapping.uuid, invoked: 0, acked: 0, retried: 0, deadLettered: 0, sentToDestination: 0, filtered: 0 };
     const items: Item<R>[] = [];
     for (const m of messages) {
       const record = source.toRecord(m);
