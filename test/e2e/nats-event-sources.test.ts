@@ -361,3 +361,29 @@ test("StartingPosition: LATEST skips what the stream held before the mapping, AT
   assert.deepEqual(ns(latest), [6]);
   assert.deepEqual(ns(atTime), [4, 5, 6]);
 });
+
+test("a JetStream batch whose event would outgrow 6 MB is split; a record too large on its own is dead-lettered invalid_source_record", async () => {
+  const fn = await createFunction("jsbig", "await report(event.records.map((r) => ({ id: r.headers.id[0], len: r.data.length }))); return null;");
+  const { stream, subject } = await createStream("bigbatch");
+  const js = jetstream(stack.nc);
+  const sizes: Record<string, number> = { a: 2 << 20, b: 2 << 20, c: 2 << 20, d: 5 << 20, e: 10 };
+  for (const [id, size] of Object.entries(sizes)) {
+    const h = natsHeaders();
+    h.set("id", id);
+    await js.publish(subject, new Uint8Array(size).fill(66), { headers: h });
+  }
+  const uuid = await createMapping({ FunctionName: fn, EventSourceArn: jetstreamArn(stream), StartingPosition: "TRIM_HORIZON", BatchSize: 10, MaximumBatchingWindowInSeconds: 1 });
+  const runs = () => got(fn) as { id: string; len: number }[][];
+  await eventually(() => runs().flat().length >= 4, { name: "a, b, c and e ran", timeoutMs: 120_000 });
+  await eventually(async () => (await deadLetterOf(DeadLetterReason.InvalidSourceRecord, uuid)) !== undefined, { name: "d dead-lettered", timeoutMs: 60_000 });
+  await eventually(async () => (await jsm.consumers.info(stream, eventSourceConsumer(uuid))).num_ack_pending === 0, { name: "all answered", timeoutMs: 30_000 });
+  assert.deepEqual(runs().flat().map((r) => r.id).sort(), ["a", "b", "c", "e"]);
+  for (const run of runs()) {
+    const base64 = run.reduce((n, r) => n + r.len, 0);
+    assert.ok(base64 <= 6 * 1024 * 1024, `one invocation carried ${base64} bytes of base64`);
+  }
+  const dl = await deadLetterOf(DeadLetterReason.InvalidSourceRecord, uuid);
+  assert.ok(dl);
+  assert.equal(dl.data.length, sizes.d);
+  assert.equal(dl.header.get(Header.ErrorType), "RecordTooLarge");
+});

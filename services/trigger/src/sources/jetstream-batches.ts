@@ -129,7 +129,7 @@ const sleep = (ms: number, signal: { wake?: () => void }) => new Promise<void>((
   signal.wake = () => { clearTimeout(t); resolve(); };
 });
 
-interface Item<R> { m: JsMsg; record: R; id: string; bytes: number }
+interface Item<R> { m: JsMsg; record: R; id: string }
 interface Failure { errorType: string; errorMessage: string; functionError: boolean }
 
 export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping: EventSourceMappingView, source: BatchSource<R>): Promise<Runner> {
@@ -186,13 +186,13 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
   }
 
   /** Runs one batch's invocation; keeps its messages ours meanwhile. */
-  async function invoke(items: Item<R>[], retries: number) {
+  async function invoke(items: Item<R>[], payload: Uint8Array, retries: number) {
     const working = setInterval(() => { for (const i of items) i.m.working(); }, Math.max(250, Math.floor(ackWaitMs / 3)));
     try {
       return await invoker.call({
         v: 2, requestId: randomUUID(), invocationType: InvocationType.RequestResponse, logType: LogType.None, function: mapping.functionName,
         source: { kind: InvokeSource.Trigger, arn: mapping.eventSourceArn }, attempt: retries + 1, acceptedAt: Date.now(),
-      }, source.toPayload(items.map((i) => i.record)));
+      }, payload);
     } finally {
       clearInterval(working);
     }
@@ -204,7 +204,7 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
     try { await sleep(ms, waker); } finally { clearInterval(working); }
   }
 
-  async function runBatch(items: Item<R>[], outcome: BatchOutcome): Promise<void> {
+  async function runBatch(items: Item<R>[], payload: Uint8Array, outcome: BatchOutcome): Promise<void> {
     // Redelivered after a replica died mid-retry: its earlier runs count.
     let retries = Math.max(0, ...items.map((i) => i.m.info.deliveryCount - 1));
     let throttled = 0;
@@ -212,7 +212,7 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
       let failure: Failure;
       try {
         outcome.invoked++;
-        const { result, body } = await invoke(items, retries);
+        const { result, body } = await invoke(items, payload, retries);
         if (result.status === "ok") {
           if (!reportItems) { for (const i of items) i.m.ack(); outcome.acked += items.length; return; }
           const answer = readBatchAnswer(body, new Set(items.map((i) => i.id)));
@@ -263,7 +263,26 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
     }
   }
 
-  /** Records, filtered and split so each invocation's payload fits a synchronous one. */
+  /**
+   * Runs records as one invocation when their event fits a synchronous payload (the usual case:
+   * serialized once), else in halves; a record too large on its own is dead-lettered.
+   */
+  async function runFitting(items: Item<R>[], outcome: BatchOutcome): Promise<void> {
+    const payload = source.toPayload(items.map((i) => i.record));
+    if (payload.length <= Limits.syncPayloadBytes) { await runBatch(items, payload, outcome); return; }
+    if (items.length === 1) {
+      const only = items[0] as Item<R>;
+      await deadLetter(only.m, DeadLetterReason.InvalidSourceRecord, "RecordTooLarge",
+        `The event for this record is ${payload.length} bytes; an invocation takes at most ${Limits.syncPayloadBytes}.`);
+      outcome.deadLettered++;
+      return;
+    }
+    const half = Math.ceil(items.length / 2);
+    await runFitting(items.slice(0, half), outcome);
+    await runFitting(items.slice(half), outcome);
+  }
+
+  /** One fetched batch: unreadable records dead-lettered, filtered ones acknowledged, the rest invoked. */
   async function handle(messages: JsMsg[]): Promise<void> {
     const outcome: BatchOutcome = { mapping: mapping.uuid, invoked: 0, acked: 0, retried: 0, deadLettered: 0, sentToDestination: 0, filtered: 0 };
     const items: Item<R>[] = [];
@@ -276,24 +295,9 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
       }
       const r = record as R;
       if (!source.filter(r)) { m.ack(); outcome.filtered++; continue; }
-      const bytes = source.toPayload([r]).length;
-      if (bytes > Limits.syncPayloadBytes) {
-        await deadLetter(m, DeadLetterReason.InvalidSourceRecord, "RecordTooLarge",
-          `The event for this record is ${bytes} bytes; an invocation takes at most ${Limits.syncPayloadBytes}.`);
-        outcome.deadLettered++;
-        continue;
-      }
-      items.push({ m, record: r, id: source.itemId(r, m), bytes });
+      items.push({ m, record: r, id: source.itemId(r, m) });
     }
-    // Split where the event would outgrow a synchronous invocation's payload.
-    let batch: Item<R>[] = [];
-    let size = 0;
-    for (const item of items) {
-      if (batch.length > 0 && size + item.bytes > Limits.syncPayloadBytes) { await runBatch(batch, outcome); batch = []; size = 0; }
-      batch.push(item);
-      size += item.bytes;
-    }
-    if (batch.length > 0) await runBatch(batch, outcome);
+    if (items.length > 0) await runFitting(items, outcome);
     deps.onBatch?.(outcome);
   }
 
