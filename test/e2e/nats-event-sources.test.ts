@@ -20,15 +20,16 @@ import {
   type CreateEventSourceMappingCommandInput,
 } from "@aws-sdk/client-lambda";
 import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, RetentionPolicy, type JetStreamManager } from "@nats-io/jetstream";
 import {
   ASYNC_STREAM, DeadLetterReason, DLQ_STREAM, EVENT_SOURCE_MAPPING_HEADER, eventSourceConsumer, Header, NatsEvent, subjects, type StreamFailureRecord,
 } from "@fnmesh/protocol";
+import { createInvokeClient } from "@fnmesh/invoke";
 import { createLogger } from "@fnmesh/telemetry";
 import { eventually, randomName } from "@fnmesh/test-harness";
 import { loadConfig } from "../../services/trigger/src/config.ts";
 import { startTrigger, type Trigger } from "../../services/trigger/src/service.ts";
-import type { BatchOutcome } from "../../services/trigger/src/sources/jetstream-batches.ts";
+import { startJetStreamBatches, type BatchOutcome } from "../../services/trigger/src/sources/jetstream-batches.ts";
 import { startStack, type Stack } from "./support/stack.ts";
 import { zipOf } from "./support/zip.ts";
 
@@ -386,4 +387,42 @@ test("a JetStream batch whose event would outgrow 6 MB is split; a record too la
   assert.ok(dl);
   assert.equal(dl.data.length, sizes.d);
   assert.equal(dl.header.get(Header.ErrorType), "RecordTooLarge");
+});
+
+test("the batch runner is generic: another record builder on a work-queue stream's subject (as Postgres changes on FNMESH_CHANGES), undecodable records dead-lettered", async () => {
+  const fn = await createFunction("jsgeneric", "await report(event); return { batchItemFailures: [] };");
+  const stream = randomName("wq").toUpperCase();
+  const prefix = stream.toLowerCase();
+  await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], retention: RetentionPolicy.Workqueue });
+  const js = jetstream(stack.nc);
+  const uuid = crypto.randomUUID();
+  const mine = `${prefix}.${uuid}`;
+  // On the queue before the runner starts: a work queue is consumed from what it holds, whatever StartingPosition says.
+  await js.publish(mine, JSON.stringify({ eventID: "1", eventName: "INSERT" }));
+  await js.publish(mine, "not a change");
+  await js.publish(`${prefix}.other`, JSON.stringify({ eventID: "x", eventName: "INSERT" }));
+  const view = {
+    v: 1 as const, uuid, functionName: fn, eventSourceArn: `arn:fnmesh:postgres:${REGION}:${ACCOUNT}:table/dev/public.t`,
+    source: { kind: "postgres" as const, source: "dev", schema: "public", table: "t" }, state: "Enabled" as const, batchSize: 10,
+    maximumBatchingWindowInSeconds: 0, startingPosition: "LATEST" as const, functionResponseTypes: ["ReportBatchItemFailures" as const],
+    maximumRetryAttempts: -1, revision: "r1", lastModified: Date.now(),
+  };
+  const outcomes: BatchOutcome[] = [];
+  const runner = await startJetStreamBatches({ nc: stack.nc, invoker: createInvokeClient(stack.nc), log: createLogger({ service: "generic", write: () => undefined }), onBatch: (o) => outcomes.push(o) }, view, {
+    stream, filterSubject: mine,
+    toRecord: (m) => { try { return JSON.parse(new TextDecoder().decode(m.data)) as { eventID: string }; } catch { return { invalid: "not JSON" }; } },
+    itemId: (r) => r.eventID,
+    toPayload: (records) => new TextEncoder().encode(JSON.stringify({ Records: records })),
+    filter: () => true,
+  });
+  try {
+    await js.publish(mine, JSON.stringify({ eventID: "2", eventName: "MODIFY" }));
+    await eventually(() => got(fn).flatMap((e) => (e as { Records: unknown[] }).Records).length >= 2, { name: "both changes ran", timeoutMs: 60_000 });
+    await eventually(async () => (await deadLetterOf(DeadLetterReason.InvalidSourceRecord, uuid)) !== undefined, { name: "the undecodable one dead-lettered", timeoutMs: 30_000 });
+    await eventually(async () => (await jsm.streams.info(stream)).state.messages === 1, { name: "only the other subject's message left", timeoutMs: 30_000 });
+    assert.deepEqual(got(fn).flatMap((e) => (e as { Records: { eventID: string }[] }).Records.map((r) => r.eventID)).sort(), ["1", "2"]);
+    assert.equal(new TextDecoder().decode((await deadLetterOf(DeadLetterReason.InvalidSourceRecord, uuid))?.data), "not a change");
+  } finally {
+    await runner.stop();
+  }
 });

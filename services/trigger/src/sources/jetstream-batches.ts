@@ -20,7 +20,7 @@
 import { randomUUID } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
-  AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type JsMsg,
+  AckPolicy, DeliverPolicy, jetstream, RetentionPolicy, jetstreamManager, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type JsMsg,
 } from "@nats-io/jetstream";
 import {
   DeadLetterReason, eventSourceConsumer, InvocationType, InvokeSource, isFnmeshError, Limits, LogType, StartingPosition,
@@ -78,11 +78,16 @@ export interface BatchOutcome {
   filtered: number;
 }
 
-/** The durable consumer's settings from the mapping (deliver policy from StartingPosition). */
-export function batchConsumerConfig(mapping: EventSourceMappingView, source: { filterSubject?: string }, ackWaitMs: number): Partial<ConsumerConfig> {
+/**
+ * The durable consumer's settings from the mapping: the deliver policy from StartingPosition, except
+ * on a work-queue stream, where JetStream allows only `all` — and a work queue holds only what no
+ * consumer took yet (FNMESH_CHANGES: what the mapping's slot produced), so that is where to start.
+ */
+export function batchConsumerConfig(mapping: EventSourceMappingView, source: { filterSubject?: string }, ackWaitMs: number, workQueue: boolean): Partial<ConsumerConfig> {
   const position = mapping.startingPosition ?? StartingPosition.TrimHorizon;
   const deliver: Partial<ConsumerConfig> =
-    position === StartingPosition.Latest ? { deliver_policy: DeliverPolicy.New }
+    workQueue ? { deliver_policy: DeliverPolicy.All }
+    : position === StartingPosition.Latest ? { deliver_policy: DeliverPolicy.New }
     : position === StartingPosition.AtTimestamp
       ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(mapping.startingPositionTimestamp ?? Date.now()).toISOString() }
       : { deliver_policy: DeliverPolicy.All };
@@ -303,8 +308,10 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
 
   // Started means the consumer exists (LATEST counts from here); a failure (no such stream yet)
   // goes back to the runner manager, which starts the runner again later.
-  const consumerConfig = batchConsumerConfig(mapping, source, ackWaitMs);
-  await ensureBatchConsumer(await jetstreamManager(nc), source.stream, consumerConfig);
+  const startJsm = await jetstreamManager(nc);
+  const workQueue = (await startJsm.streams.info(source.stream)).config.retention === RetentionPolicy.Workqueue;
+  const consumerConfig = batchConsumerConfig(mapping, source, ackWaitMs, workQueue);
+  await ensureBatchConsumer(startJsm, source.stream, consumerConfig);
 
   const loop = (async () => {
     let failures = 0;
@@ -339,7 +346,7 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
     for (const m of inHand) m.nak();
     inHand = [];
   })();
-  log.info("JetStream mapping started", { ...fields, batchSize: mapping.batchSize, windowMs, startingPosition: mapping.startingPosition });
+  log.info("JetStream mapping started", { ...fields, batchSize: mapping.batchSize, windowMs, startingPosition: mapping.startingPosition, workQueue });
 
   return {
     async stop() {
