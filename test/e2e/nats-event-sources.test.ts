@@ -11,10 +11,12 @@
  * stopped; two replicas on one mapping deliver each message once; deleting removes the consumer.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import {
   CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSourceMappingCommand, UpdateEventSourceMappingCommand,
   type CreateEventSourceMappingCommandInput,
@@ -34,6 +36,9 @@ import { startStack, type Stack } from "./support/stack.ts";
 import { zipOf } from "./support/zip.ts";
 
 const ACCOUNT = "000000000000";
+const MAIN = fileURLToPath(new URL("../../services/trigger/src/main.ts", import.meta.url));
+/** Short, so a killed replica's batch comes back quickly; every replica agrees on it. */
+const ACK_WAIT_MS = "3000";
 const REGION = "us-east-1";
 
 let stack: Stack;
@@ -63,7 +68,7 @@ before(async () => {
   for (const id of ["a", "b"]) {
     const nc = await connect({ servers: stack.natsUrl.split(","), name: `e2e-trigger-${id}` });
     const batches: BatchOutcome[] = [];
-    const config = loadConfig({ NATS_URL: stack.natsUrl, FNMESH_TRIGGER_RETRY_BASE_MS: "100", FNMESH_TRIGGER_RETRY_MAX_MS: "400" });
+    const config = loadConfig({ NATS_URL: stack.natsUrl, FNMESH_TRIGGER_RETRY_BASE_MS: "100", FNMESH_TRIGGER_RETRY_MAX_MS: "400", FNMESH_TRIGGER_ACK_WAIT_MS: ACK_WAIT_MS });
     const trigger = await startTrigger({ nc, config, log: createLogger({ service: `trigger-${id}`, write: () => undefined }), onBatch: (b) => batches.push(b) });
     triggers.push({ trigger, nc, batches });
   }
@@ -424,5 +429,38 @@ test("the batch runner is generic: another record builder on a work-queue stream
     assert.equal(new TextDecoder().decode((await deadLetterOf(DeadLetterReason.InvalidSourceRecord, uuid))?.data), "not a change");
   } finally {
     await runner.stop();
+  }
+});
+
+test("kill -9 of a trigger replica (its main.ts) while it holds batches loses nothing: the others take them after the ack wait", async () => {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? "", NATS_URL: stack.natsUrl, FNMESH_TRIGGER_ACK_WAIT_MS: ACK_WAIT_MS, FNMESH_LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const log: string[] = [];
+  child.stdout?.on("data", (b: Buffer) => log.push(b.toString()));
+  child.stderr?.on("data", (b: Buffer) => log.push(b.toString()));
+  const exited = once(child, "exit");
+  try {
+    await eventually(() => log.join("").includes("trigger ready"), { name: "the child trigger is ready", timeoutMs: 30_000 });
+    const fn = await createFunction("jskill", "await new Promise((r) => setTimeout(r, 150)); await report(event.records.map((r) => r.sequence)); return null;");
+    const { stream, subject } = await createStream("kill");
+    const uuid = await createMapping({ FunctionName: fn, EventSourceArn: jetstreamArn(stream), StartingPosition: "TRIM_HORIZON", BatchSize: 10 });
+    await eventually(() => log.join("").includes(uuid), { name: "the child runs the mapping too", timeoutMs: 30_000 });
+    const js = jetstream(stack.nc);
+    const total = 300;
+    await Promise.all(Array.from({ length: total }, (_, n) => js.publish(subject, JSON.stringify({ n }))));
+    const seqs = () => got(fn).flatMap((b) => b as number[]);
+    await eventually(() => seqs().length >= 60, { name: "the mapping is under way", timeoutMs: 60_000 });
+    child.kill("SIGKILL");
+    await exited;
+    await eventually(() => new Set(seqs()).size === total, { name: "every message ran at least once", timeoutMs: 120_000 });
+    await eventually(async () => {
+      const info = await jsm.consumers.info(stream, eventSourceConsumer(uuid));
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    }, { name: "all acknowledged", timeoutMs: 60_000 });
+    console.log(`${total} messages, ${seqs().length} runs of records (the killed replica's batches ran again)`);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) { child.kill("SIGKILL"); await exited; }
   }
 });
