@@ -464,3 +464,28 @@ test("kill -9 of a trigger replica (its main.ts) while it holds batches loses no
     if (child.exitCode === null && child.signalCode === null) { child.kill("SIGKILL"); await exited; }
   }
 });
+
+test("a record the function keeps reporting in batchItemFailures is retried MaximumRetryAttempts times, then dead-lettered; its batch mates ran once", async () => {
+  const fn = await createFunction("jsrbifdlq", `
+    const items = event.records.map((r) => ({ seq: r.sequence, body: JSON.parse(atob(r.data)) }));
+    await report(items.map((i) => i.body.id));
+    return { batchItemFailures: items.filter((i) => i.body.bad).map((i) => ({ itemIdentifier: String(i.seq) })) };`);
+  const { stream, subject } = await createStream("rbifdlq");
+  const js = jetstream(stack.nc);
+  for (const id of ["g1", "g2", "bad", "g3"]) await js.publish(subject, JSON.stringify({ id, bad: id === "bad" }));
+  const uuid = await createMapping({
+    FunctionName: fn, EventSourceArn: jetstreamArn(stream), StartingPosition: "TRIM_HORIZON", BatchSize: 10,
+    MaximumRetryAttempts: 2, FunctionResponseTypes: ["ReportBatchItemFailures"],
+  });
+  await eventually(async () => (await deadLetterOf(DeadLetterReason.SourceRetriesExhausted, uuid)) !== undefined, { name: "the bad record dead-lettered", timeoutMs: 60_000 });
+  await eventually(async () => {
+    const info = await jsm.consumers.info(stream, eventSourceConsumer(uuid));
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  }, { name: "all answered", timeoutMs: 30_000 });
+  const ids = got(fn).flatMap((b) => b as string[]);
+  assert.equal(ids.filter((id) => id === "bad").length, 3, "one run and two retries");
+  assert.deepEqual(ids.filter((id) => id !== "bad").sort(), ["g1", "g2", "g3"]);
+  const dl = await deadLetterOf(DeadLetterReason.SourceRetriesExhausted, uuid);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(dl?.data)), { id: "bad", bad: true });
+  assert.equal(dl?.header.get(Header.ErrorType), "BatchItemFailure");
+});

@@ -210,8 +210,9 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
   }
 
   async function runBatch(items: Item<R>[], payload: Uint8Array, outcome: BatchOutcome): Promise<void> {
-    // Redelivered after a replica died mid-retry: its earlier runs count.
-    let retries = Math.max(0, ...items.map((i) => i.m.info.deliveryCount - 1));
+    // Redelivered after a replica died mid-retry: its earlier runs count. A batch mixing fresh records
+    // with ones that came back counts from the freshest, so no record loses a retry it was owed.
+    let retries = Math.max(0, Math.min(...items.map((i) => i.m.info.deliveryCount - 1)));
     let throttled = 0;
     while (!stopped) {
       let failure: Failure;
@@ -222,7 +223,7 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
           if (!reportItems) { for (const i of items) i.m.ack(); outcome.acked += items.length; return; }
           const answer = readBatchAnswer(body, new Set(items.map((i) => i.id)));
           if (answer.kind === "success") { for (const i of items) i.m.ack(); outcome.acked += items.length; return; }
-          if (answer.kind === "partial") { await partial(items, answer.failed, outcome); return; }
+          if (answer.kind === "partial") { await partial(items, answer.failed, retries, outcome); return; }
           failure = { errorType: "InvalidBatchItemFailures", errorMessage: answer.reason, functionError: false };
         } else if (result.status === "function_error") {
           failure = { errorType: result.functionError.errorType, errorMessage: result.functionError.errorMessage, functionError: true };
@@ -253,17 +254,18 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
   }
 
   /** ReportBatchItemFailures: the others are done; the listed ones come back after a delay, or are dead-lettered once out of retries. */
-  async function partial(items: Item<R>[], failed: Set<string>, outcome: BatchOutcome): Promise<void> {
+  async function partial(items: Item<R>[], failed: Set<string>, batchRetries: number, outcome: BatchOutcome): Promise<void> {
     const givenUp: Item<R>[] = [];
     for (const i of items) {
       if (!failed.has(i.id)) { i.m.ack(); outcome.acked++; continue; }
-      const retries = i.m.info.deliveryCount - 1;
+      // Its redeliveries, or the whole-batch retries it just went through here, whichever is more.
+      const retries = Math.max(i.m.info.deliveryCount - 1, batchRetries);
       if (exhausted(retries)) { givenUp.push(i); continue; }
       i.m.nak(retryDelay(retries + 1));
       outcome.retried++;
     }
     if (givenUp.length > 0) {
-      const runs = Math.max(...givenUp.map((i) => i.m.info.deliveryCount));
+      const runs = Math.max(batchRetries + 1, ...givenUp.map((i) => i.m.info.deliveryCount));
       await giveUp(givenUp, { errorType: "BatchItemFailure", errorMessage: "The function reported these records failed (batchItemFailures).", functionError: false }, runs, outcome);
     }
   }
