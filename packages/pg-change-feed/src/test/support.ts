@@ -66,11 +66,11 @@ export type { JetStreamClient };
 /** Waits until at least `count` records are stored for the mapping; returns them all. */
 export async function waitForChanges(nc: NatsConnection, mappingUuid: string, count: number, timeoutMs = 30_000): Promise<PostgresChangeRecord[]> {
   const { eventually } = await import("@fnmesh/test-harness");
-  return eventually(async () => {
-    const got = await storedChanges(nc, mappingUuid);
-    if (got.length < count) throw new Error(`${got.length} of ${count} changes stored`);
-    return got;
-  }, { name: `${count} changes stored`, timeoutMs });
+  await eventually(async () => {
+    const stored = await storedCount(nc, mappingUuid);
+    if (stored < count) throw new Error(`${stored} of ${count} changes stored`);
+  }, { name: `${count} changes stored`, timeoutMs, intervalMs: 100 });
+  return storedChanges(nc, mappingUuid);
 }
 
 /**
@@ -87,4 +87,12 @@ export function feedCleanup(target: { connectionString: string; mappingUuid: str
       await dropChangeFeed(target);
     },
   };
+}
+
+/** How many messages FNMESH_CHANGES holds for the mapping. */
+export async function storedCount(nc: NatsConnection, mappingUuid: string): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  const subject = subjects.changes(mappingUuid);
+  const info = await jsm.streams.info(CHANGES_STREAM, { subjects_filter: subject });
+  return info.state.subjects?.[subject] ?? 0;
 }
