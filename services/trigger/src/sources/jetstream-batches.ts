@@ -150,7 +150,6 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
   let stopped = false;
   const waker: { wake?: () => void } = {};
   let fetching: { stop(): void } | undefined;
-  let inHand: JsMsg[] = [];
 
   const retryDelay = (retry: number) => Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, retry - 1));
   const exhausted = (retries: number) => mapping.maximumRetryAttempts !== -1 && retries >= mapping.maximumRetryAttempts;
@@ -315,7 +314,27 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
   const consumerConfig = batchConsumerConfig(mapping, source, ackWaitMs, workQueue);
   await ensureBatchConsumer(startJsm, source.stream, consumerConfig);
 
-  const loop = (async () => {
+  /**
+   * Fetched and not yet in a batch: at most BatchSize, since each pull asks only for the room left.
+   * The fetcher fills it while the processor runs batches, so a pull's wait (at least 1 s, the
+   * client's shortest) never delays records that already arrived: with a window of 0 a batch starts
+   * as soon as records are here; with a window, when BatchSize are here or the window since the
+   * first one has passed (Lambda's MaximumBatchingWindowInSeconds).
+   */
+  const buffer: JsMsg[] = [];
+  let firstArrival = 0;
+  let arrived: (() => void) | undefined;
+  let roomMade: (() => void) | undefined;
+  const wake = (f: (() => void) | undefined) => f?.();
+  const waitFor = (set: (r: () => void) => void, ms?: number) => new Promise<void>((resolve) => {
+    const t = ms === undefined ? undefined : setTimeout(resolve, ms);
+    set(() => { if (t) clearTimeout(t); resolve(); });
+  });
+  // Records waiting behind a running batch stay ours.
+  const keepAlive = setInterval(() => { for (const m of buffer) m.working(); }, Math.max(250, Math.floor(ackWaitMs / 3)));
+  const fetchWaker: { wake?: () => void } = {};
+
+  const fetcher = (async () => {
     let failures = 0;
     while (!stopped) {
       try {
@@ -324,29 +343,53 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
         const consumer = await js.consumers.get(source.stream, durable);
         failures = 0;
         while (!stopped) {
-          // A window of 0 still waits up to 1 s (the client's shortest pull), as Lambda polls a stream about once a second.
-          const iter = await consumer.fetch({ max_messages: mapping.batchSize, expires: Math.max(1_000, windowMs) });
+          const free = mapping.batchSize - buffer.length;
+          if (free <= 0) { await waitFor((r) => { roomMade = r; }); continue; }
+          const iter = await consumer.fetch({ max_messages: free, expires: Math.max(1_000, windowMs) });
           fetching = iter;
-          inHand = [];
-          for await (const m of iter) inHand.push(m);
+          for await (const m of iter) {
+            if (buffer.length === 0) firstArrival = Date.now();
+            buffer.push(m);
+            const a = arrived; arrived = undefined; wake(a);
+          }
           fetching = undefined;
-          if (stopped) break;
-          if (inHand.length > 0) await handle(inHand);
-          inHand = [];
         }
       } catch (err) {
         if (stopped || (err as Error).name === "ClosedConnectionError") break;
         failures++;
         const delay = Math.min(30_000, 1_000 * 2 ** Math.min(5, failures - 1));
         log.warn("JetStream mapping could not read its stream; trying again", { ...fields, err, delayMs: delay, failures });
-        // What was in hand comes back to whoever reads next.
-        for (const m of inHand) m.nak();
-        inHand = [];
-        await sleep(delay, waker);
+        await sleep(delay, fetchWaker);
       }
     }
-    for (const m of inHand) m.nak();
-    inHand = [];
+  })();
+
+  const processor = (async () => {
+    while (!stopped) {
+      if (buffer.length === 0) { await waitFor((r) => { arrived = r; }); continue; }
+      if (buffer.length < mapping.batchSize) {
+        if (windowMs > 0) {
+          const left = firstArrival + windowMs - Date.now();
+          if (left > 0) { await waitFor((r) => { arrived = r; }, left); continue; }
+        } else {
+          // Let a burst already on the wire land in this batch.
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      }
+      if (stopped) break;
+      const batch = buffer.splice(0, mapping.batchSize);
+      firstArrival = Date.now();
+      const r = roomMade; roomMade = undefined; wake(r);
+      try {
+        await handle(batch);
+      } catch (err) {
+        if (stopped || (err as Error).name === "ClosedConnectionError") { for (const m of batch) m.nak(); break; }
+        // A dead letter or OnFailure that could not be written, connection trouble: the batch comes back.
+        log.warn("JetStream mapping batch failed before it was answered; it will come back", { ...fields, err });
+        for (const m of batch) m.nak(retryDelay(1));
+        await sleep(retryDelay(1), waker);
+      }
+    }
   })();
   log.info("JetStream mapping started", { ...fields, batchSize: mapping.batchSize, windowMs, startingPosition: mapping.startingPosition, workQueue });
 
@@ -354,11 +397,19 @@ export async function startJetStreamBatches<R>(deps: JetStreamBatchDeps, mapping
     async stop() {
       stopped = true;
       fetching?.stop();
+      wake(arrived);
+      wake(roomMade);
       waker.wake?.();
+      fetchWaker.wake?.();
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([loop, new Promise<void>((r) => { timer = setTimeout(r, deps.stopGraceMs ?? 10_000); })]);
+      await Promise.race([
+        Promise.all([fetcher, processor]),
+        new Promise<void>((r) => { timer = setTimeout(r, deps.stopGraceMs ?? 10_000); }),
+      ]);
       clearTimeout(timer);
+      clearInterval(keepAlive);
+      // Fetched but never run: back to whoever reads next, now rather than after the ack wait.
+      for (const m of buffer.splice(0)) m.nak();
     },
   };
 }
-
