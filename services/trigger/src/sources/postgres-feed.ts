@@ -11,7 +11,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import type { EventSourceMappingView } from "@fnmesh/protocol";
 import {
-  dropChangeFeed, publishChanges, publishSlotSkipped, publishUndecodable, startChangeFeed, type FeedLogger, type PgSource,
+  DEFAULT_MAX_SLOT_LAG_BYTES, dropChangeFeed, enforceSlotLagLimit, publishChanges, publishSlotSkipped, publishUndecodable, startChangeFeed, type FeedLogger, type PgSource,
 } from "@fnmesh/pg-change-feed";
 import { ensureEventSourceStreams } from "@fnmesh/service-kit";
 
@@ -64,4 +64,20 @@ export async function startPostgresFeed(deps: PostgresFeedDeps, view: EventSourc
 export async function cleanupPostgresFeed(deps: Pick<PostgresFeedDeps, "sources">, view: EventSourceMappingView): Promise<void> {
   const { pg } = postgresSource(view, deps.sources);
   await dropChangeFeed({ connectionString: pg.connectionString, mappingUuid: view.uuid });
+}
+
+/**
+ * The slot-lag policy for a mapping whose feed is not running here (Disabled, or held by another
+ * replica): logs the lag, and past FNMESH_PG_MAX_SLOT_LAG_BYTES skips an unread slot ahead after
+ * dead-lettering the skipped range (FNMESH_DLQ must exist). Call it periodically (e.g. every 30 s)
+ * for every postgres mapping that is not Enabled; a running feed applies the policy itself.
+ */
+export async function enforcePostgresSlotLag(deps: Omit<PostgresFeedDeps, "jsReplicas">, view: EventSourceMappingView): Promise<{ lagBytes: number | undefined; skipped: boolean }> {
+  const { pg } = postgresSource(view, deps.sources);
+  const js = jetstream(deps.nc);
+  const result = await enforceSlotLagLimit({
+    connectionString: pg.connectionString, mappingUuid: view.uuid, maxLagBytes: deps.maxSlotLagBytes ?? DEFAULT_MAX_SLOT_LAG_BYTES,
+    log: deps.log, onSkipped: (skipped) => publishSlotSkipped(js, skipped),
+  });
+  return { lagBytes: result.lagBytes, skipped: result.skipped !== undefined };
 }
