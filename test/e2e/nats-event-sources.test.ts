@@ -489,3 +489,22 @@ test("a record the function keeps reporting in batchItemFailures is retried Maxi
   assert.deepEqual(JSON.parse(new TextDecoder().decode(dl?.data)), { id: "bad", bad: true });
   assert.equal(dl?.header.get(Header.ErrorType), "BatchItemFailure");
 });
+
+test("a core NATS mapping on > never delivers fnmesh's own subjects, $-subjects or inboxes (an invocation would publish on fnmesh.async and loop)", async () => {
+  const fn = await createFunction("natsall", "await report(event.records[0].subject); return 'ok';");
+  const uuid = await createMapping({ FunctionName: fn, EventSourceArn: natsArn(">") });
+  const mine = `${randomName("everything").replace(/_/g, "-")}.hello`;
+  try {
+    stack.nc.publish("fnmesh.not-for-functions", "x");
+    stack.nc.publish(mine, "hi");
+    await stack.nc.flush();
+    await eventually(() => got(fn).includes(mine), { name: "the plain subject ran the function", timeoutMs: 60_000 });
+  } finally {
+    await stack.lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));
+    await eventually(() => triggers.every((t) => !t.trigger.runners.running().includes(uuid)), { name: "the > mapping stopped", timeoutMs: 30_000 });
+  }
+  await eventually(async () => (await jsm.streams.info(ASYNC_STREAM)).state.messages === 0, { name: "FNMESH_ASYNC drained", timeoutMs: 60_000 });
+  const subjectsSeen = got(fn) as string[];
+  assert.deepEqual(subjectsSeen.filter((s) => /^(fnmesh\.|\$|_INBOX\.)/.test(s)), []);
+  assert.ok(subjectsSeen.includes(mine));
+});

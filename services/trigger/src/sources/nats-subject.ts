@@ -8,7 +8,8 @@
  * At most once, as core NATS itself: a message published while no trigger is subscribed, one lost
  * with a replica that dies before its enqueue's PubAck, or one the queue refuses is gone (the
  * failure is logged). A message too large for an Event invocation goes to the dead-letter stream
- * (invalid_source_record) with its bytes. Use a JetStream mapping for at-least-once.
+ * (invalid_source_record) with its bytes. Use a JetStream mapping for at-least-once. Messages on
+ * fnmesh's own subjects, `$…` and `_INBOX.…` are never delivered, whatever the pattern.
  */
 import { randomUUID } from "node:crypto";
 import type { Msg, NatsConnection } from "@nats-io/transport-node";
@@ -33,9 +34,14 @@ export interface NatsSubjectDeps {
   onOutcome?: (outcome: NatsMessageOutcome) => void;
 }
 
-export type NatsMessageOutcome = "enqueued" | "filtered" | "dead_lettered" | "dropped";
+export type NatsMessageOutcome = "enqueued" | "filtered" | "dead_lettered" | "dropped" | "reserved";
 
 const encoder = new TextEncoder();
+/**
+ * fnmesh's own traffic, the server's API and replies: a wide pattern (`>`, `*.*`) matches them too,
+ * and invoking on them would loop (each invocation publishes on fnmesh.async.<fn>). Never delivered.
+ */
+const RESERVED = /^(fnmesh\.|\$|_INBOX\.)/;
 
 export async function startNatsSubject(deps: NatsSubjectDeps, mapping: EventSourceMappingView): Promise<Runner> {
   if (mapping.source.kind !== "nats") throw new Error(`mapping ${mapping.uuid} is not a NATS subject mapping (${mapping.source.kind})`);
@@ -46,6 +52,7 @@ export async function startNatsSubject(deps: NatsSubjectDeps, mapping: EventSour
   const fields = { mapping: mapping.uuid, function: mapping.functionName, subject: mapping.source.subject };
 
   async function handle(m: Msg): Promise<NatsMessageOutcome> {
+    if (RESERVED.test(m.subject)) return "reserved";
     const record = coreRecord(m);
     if (!pass(record)) return "filtered";
     const payload = encoder.encode(JSON.stringify(natsEvent(NatsEventSource.Nats, mapping.eventSourceArn, [record])));
