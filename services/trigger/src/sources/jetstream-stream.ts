@@ -13,9 +13,19 @@ import { deleteBatchConsumer, startJetStreamBatches, type JetStreamBatchDeps } f
 import { jetStreamRecord, natsEvent } from "./nats-record.ts";
 
 const encoder = new TextEncoder();
+/**
+ * fnmesh's own streams (FNMESH_*: the async queue, dead letters, S3 and change feeds) and the KV and
+ * object stores' streams: consuming them would take work from fnmesh or, for FNMESH_DLQ, feed a
+ * failing function's dead letters back to it without end.
+ */
+const RESERVED_STREAM = /^(FNMESH_|KV_|OBJ_)/;
 
 export async function startJetStreamStream(deps: JetStreamBatchDeps, mapping: EventSourceMappingView): Promise<Runner> {
   if (mapping.source.kind !== "jetstream") throw new Error(`mapping ${mapping.uuid} is not a JetStream mapping (${mapping.source.kind})`);
+  if (RESERVED_STREAM.test(mapping.source.stream)) {
+    deps.log.error("a JetStream mapping names one of fnmesh's own streams; it does nothing", { mapping: mapping.uuid, stream: mapping.source.stream });
+    return { async stop() {} };
+  }
   return startJetStreamBatches(deps, mapping, {
     stream: mapping.source.stream,
     toRecord: jetStreamRecord,
