@@ -4,8 +4,8 @@
  * S3 event when MinIO's own documents (vendored from its docs) arrive — published on
  * `fnmesh.s3.minio` exactly as MinIO's JetStream target publishes them, or POSTed to ingest's webhook
  * as MinIO's webhook target does (raw HTTP: bearer token, wrong and missing tokens, malformed
- * documents, replays). The trigger's S3 fan-out runs here with the mappings read from
- * EVENT_SOURCES_BUCKET, as the trigger service reads them. Runs are recorded by the functions
+ * documents, replays). The stack's trigger runs the S3 fan-out with the mappings it watches in
+ * EVENT_SOURCES_BUCKET, as the trigger service does. Runs are recorded by the functions
  * themselves on an HTTP recorder in this process.
  */
 import assert from "node:assert/strict";
@@ -14,16 +14,11 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { CreateEventSourceMappingCommand, CreateFunctionCommand, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
-import { createInvokeClient } from "@fnmesh/invoke";
-import { ASYNC_STREAM, EVENT_SOURCES_BUCKET, EventSourceMappingView, S3_EVENTS_STREAM, subjects, type S3NotificationRecord } from "@fnmesh/protocol";
+import { ASYNC_STREAM, S3_EVENTS_STREAM, subjects, type S3NotificationRecord } from "@fnmesh/protocol";
 import { parseS3Notification, toLambdaS3Record } from "@fnmesh/s3-events";
 import { MINIO_FIXTURES, minioFixture } from "@fnmesh/s3-events/testing";
-import { createLogger } from "@fnmesh/telemetry";
 import { eventually, randomName } from "@fnmesh/test-harness";
-import { startS3Fanout } from "../../services/trigger/src/sources/s3-fanout.ts";
 import { startStack, type Stack } from "./support/stack.ts";
 import { zipOf } from "./support/zip.ts";
 
@@ -33,12 +28,8 @@ const PATH = "/fnmesh/s3-notifications";
 let stack: Stack;
 let recorder: Server;
 let recorderUrl = "";
-let nc: NatsConnection;
-let stopWatch: () => void = () => undefined;
-let stopFanout: () => Promise<void> = async () => undefined;
 /** Events each function received, by function name. */
 const received = new Map<string, unknown[]>();
-const views = new Map<string, EventSourceMappingView>();
 
 before(async () => {
   recorder = createServer((req, res) => {
@@ -55,27 +46,9 @@ before(async () => {
   const port = (recorder.address() as AddressInfo).port;
   recorderUrl = `http://127.0.0.1:${port}`;
   stack = await startStack({ ingestEnv: { FNMESH_S3_WEBHOOK_TOKEN: TOKEN }, executorEnv: { FNMESH_EGRESS_ALLOW: `127.0.0.1:${port}` } });
-  nc = await connect({ servers: stack.natsUrl.split(","), name: "e2e-s3-trigger" });
-  // The trigger's view of the mappings: EVENT_SOURCES_BUCKET, watched.
-  const kv = await new Kvm(nc).open(EVENT_SOURCES_BUCKET);
-  const watch = await kv.watch();
-  stopWatch = () => watch.stop();
-  void (async () => {
-    for await (const e of watch) {
-      if (e.operation === "PUT") { const v = EventSourceMappingView.safeParse(e.json()); if (v.success) views.set(v.data.uuid, v.data); }
-      else views.delete(e.key);
-    }
-  })();
-  const fanout = await startS3Fanout({
-    nc, mappings: () => views.values(), invoker: createInvokeClient(nc), log: createLogger({ service: "trigger", write: () => undefined }),
-  });
-  stopFanout = () => fanout.stop();
 });
 
 after(async () => {
-  await stopFanout();
-  stopWatch();
-  await nc?.close();
   await stack?.[Symbol.asyncDispose]();
   recorder?.closeAllConnections();
   recorder?.close();
@@ -93,7 +66,7 @@ async function functionOnBucket(bucket: string): Promise<{ name: string; uuid: s
   }));
   const out = await stack.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: name, EventSourceArn: `arn:aws:s3:::${bucket}` }));
   const uuid = out.UUID ?? "";
-  await eventually(() => views.get(uuid)?.state === "Enabled", { name: `mapping ${uuid} seen by the trigger` });
+  await eventually(() => stack.trigger?.mappings.get(uuid)?.state === "Enabled", { name: `mapping ${uuid} seen by the trigger` });
   return { name, uuid };
 }
 
@@ -219,7 +192,7 @@ test("a document that came through NATS and then through the webhook runs the fu
   assert.equal(received.get(name)?.length, 1);
 
   await stack.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
-  await eventually(() => views.get(uuid)?.state === "Disabled", { name: "disabled seen by the trigger" });
+  await eventually(() => stack.trigger?.mappings.get(uuid)?.state === "Disabled", { name: "disabled seen by the trigger" });
   assert.equal((await post(forBucket("minio-nats-streaming-put", bucket, "14CF20BD1EFD5B94"), `Bearer ${TOKEN}`)).status, 200);
   await settled();
   assert.equal(received.get(name)?.length, 1, "a Disabled mapping is not invoked");

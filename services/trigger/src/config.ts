@@ -1,3 +1,4 @@
+import { readS3SourceConfig, type S3SourceConfig } from "@fnmesh/s3-events";
 import { EnvReader, readCommonConfig, type CommonConfig, type Env } from "@fnmesh/service-kit";
 
 /** How JetStream-backed mappings (streams, Postgres changes) run their batches. */
@@ -12,6 +13,8 @@ export interface BatchRunnerConfig {
 
 export interface TriggerConfig extends CommonConfig {
   batches: BatchRunnerConfig;
+  /** FNMESH_S3_*: the S3-compatible server whose buckets S3 mappings bind; unset, buckets are bound by hand (notifications still flow). */
+  s3?: S3SourceConfig;
 }
 
 export function loadConfig(env: Env): TriggerConfig {
@@ -24,6 +27,8 @@ export function loadConfig(env: Env): TriggerConfig {
       ackWaitMs: r.int("FNMESH_TRIGGER_ACK_WAIT_MS", 30_000, 1_000, 600_000),
     },
   };
+  const s3 = readS3SourceConfig(r);
+  if (s3) config.s3 = s3;
   if (config.batches.retryMaxMs < config.batches.retryBaseMs) {
     r.problems.push(`FNMESH_TRIGGER_RETRY_MAX_MS (${config.batches.retryMaxMs}) must be at least FNMESH_TRIGGER_RETRY_BASE_MS (${config.batches.retryBaseMs}): it caps the retry wait`);
   }

@@ -3,10 +3,13 @@
  * watcher keeps a MappingTable and tells the runner manager about every change; the manager runs
  * one runner per Enabled mapping by source kind (nats: a queue-group subscription; jetstream: a
  * durable pull consumer in batches). Every replica runs every mapping; queue groups and shared
- * consumers make each message go to one of them. Other kinds (s3, postgres) plug in through `kinds`.
+ * consumers make each message go to one of them. S3 notifications are fanned out to their
+ * mappings by one shared consumer (and buckets bound when FNMESH_S3_* is set); other kinds
+ * (postgres) plug in through `kinds`.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createInvokeClient, type InvokeClient } from "@fnmesh/invoke";
+import { createS3Client } from "@fnmesh/s3-events";
 import { EventSourceKind } from "@fnmesh/protocol";
 import { ensureAsyncStream, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
@@ -17,6 +20,8 @@ import { createRunnerManager, type RunnerManager, type SourceKinds } from "./run
 import type { BatchOutcome } from "./sources/jetstream-batches.ts";
 import { cleanupJetStreamStream, startJetStreamStream } from "./sources/jetstream-stream.ts";
 import { startNatsSubject } from "./sources/nats-subject.ts";
+import { startS3Binding, type S3Binding } from "./sources/s3-binding.ts";
+import { startS3Fanout } from "./sources/s3-fanout.ts";
 
 export interface TriggerDeps {
   nc: NatsConnection;
@@ -26,6 +31,8 @@ export interface TriggerDeps {
   kinds?: (shared: { invoker: InvokeClient }) => SourceKinds;
   /** Called after each JetStream batch (tests, metrics). */
   onBatch?: (outcome: BatchOutcome) => void;
+  /** Run the S3 notification fan-out (default true; a test running its own passes false). */
+  s3Fanout?: boolean;
 }
 
 export interface Trigger {
@@ -48,19 +55,41 @@ export async function startTrigger(deps: TriggerDeps): Promise<Trigger> {
       start: (mapping) => startJetStreamStream(batchDeps, mapping),
       cleanup: (mapping) => cleanupJetStreamStream({ nc }, mapping),
     },
+    // S3 mappings need no runner of their own: the one fan-out below serves every bucket, looking
+    // mappings up per record, and the binding keeps their buckets wired to fnmesh's target.
+    [EventSourceKind.S3]: { start: () => Promise.resolve({ stop: () => Promise.resolve() }) },
     ...deps.kinds?.({ invoker }),
   };
   const runners = createRunnerManager({ kinds, log });
-  const watcher = await startMappingWatcher({ nc, log, listener: runners, replicas: config.jsReplicas });
+  let table: MappingTable | undefined;
+  const mappings = () => table?.values() ?? [];
+  const binding: S3Binding | undefined = config.s3
+    ? startS3Binding({ client: createS3Client(config.s3), targetArn: config.s3.targetArn, mappings, log: log.child({ component: "s3-binding" }) })
+    : undefined;
+  const rebind = (kind: string) => { if (binding && kind === EventSourceKind.S3) void binding.reconcile(); };
+  const watcher = await startMappingWatcher({
+    nc, log, replicas: config.jsReplicas,
+    listener: {
+      put(view, previous) { runners.put(view, previous); rebind(view.source.kind); },
+      delete(previous) { runners.delete(previous); rebind(previous.source.kind); },
+    },
+  });
+  table = watcher.table;
   await watcher.ready;
+  const fanout = deps.s3Fanout === false ? undefined : await startS3Fanout({
+    nc, mappings, invoker, log: log.child({ component: "s3-fanout" }), replicas: config.jsReplicas,
+    ...(config.s3 ? { region: config.s3.region } : {}),
+  });
   health.setReady(true);
-  log.info("trigger ready", { mappings: watcher.table.size, kinds: Object.keys(kinds) });
+  log.info("trigger ready", { mappings: watcher.table.size, kinds: Object.keys(kinds), s3Binding: config.s3 ? config.s3.targetArn : "off" });
   return {
     mappings: watcher.table,
     runners,
     async stop() {
       health.stop();
       await watcher.stop();
+      await fanout?.stop();
+      await binding?.stop();
       await runners.stop();
     },
   };

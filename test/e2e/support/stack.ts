@@ -14,7 +14,7 @@ import { startExecutor } from "../../../services/executor/src/service.ts";
 import { loadConfig as loadSchedulerConfig } from "../../../services/scheduler/src/config.ts";
 import { startScheduler } from "../../../services/scheduler/src/service.ts";
 import { loadConfig as loadTriggerConfig } from "../../../services/trigger/src/config.ts";
-import { startTrigger } from "../../../services/trigger/src/service.ts";
+import { startTrigger, type Trigger } from "../../../services/trigger/src/service.ts";
 
 export const CREDENTIALS = { accessKeyId: "AKIDE2ETEST", secretAccessKey: "e2e-secret-key" };
 
@@ -55,6 +55,8 @@ export interface Stack extends AsyncDisposable {
   startExecutor(env?: Record<string, string>): Promise<ExtraExecutor>;
   /** Starts another scheduler (the one, with `scheduler: false`) with these variables on top of `schedulerEnv`. */
   startScheduler(env?: Record<string, string>): Promise<ExtraExecutor>;
+  /** The stack's trigger (unless `trigger: false`): its mapping table says what it has seen. */
+  trigger: Trigger | undefined;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -128,7 +130,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   return {
-    endpoint: ingest.url, region: ingestConfig.region, natsUrl: nats.url, lambda, nc: observer, client,
+    endpoint: ingest.url, region: ingestConfig.region, natsUrl: nats.url, lambda, nc: observer, client, trigger,
     async startExecutor(env = {}) {
       const started = await launchExecutor(env);
       const extra: ExtraExecutor = {
