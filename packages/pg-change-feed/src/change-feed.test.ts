@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { DLQ_STREAM, DeadLetterReason, Header, subjects } from "@fnmesh/protocol";
+import { DLQ_STREAM, DeadLetterReason, Header, subjects, type PostgresChangeRecord } from "@fnmesh/protocol";
 import { ensureAsyncStream } from "@fnmesh/service-kit";
 import { eventually, printLogsOnFailure, startNats, startPostgres } from "@fnmesh/test-harness";
 import { publicationName, slotName } from "./names.ts";
@@ -210,4 +210,42 @@ test("slot lag grows while nobody confirms; past the limit the slot is skipped a
   assert.equal(body.kind, "slot_skipped");
   assert.equal(body.mappingUuid, mappingUuid);
   assert.equal(body.toLsn, over.skipped.toLsn);
+});
+
+test("the slot's position moves past a transaction only after onChanges resolved for it", async (t) => {
+  await using pgs = await startPostgres();
+  printLogsOnFailure(t, { pg: pgs });
+  await using db = await pgs.testDatabase();
+  await sql(db.url, "CREATE TABLE gated (id int4 PRIMARY KEY)");
+  const mappingUuid = newMappingUuid();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const seen: PostgresChangeRecord[] = [];
+  const { startChangeFeed } = await import("./change-feed.ts");
+  const feed = startChangeFeed({
+    connectionString: db.url, mappingUuid, schema: "public", table: "gated", eventSourceArn: arnFor("gated"), log: memoryLog(),
+    statusIntervalMs: 100, // report often: a wrong report would show quickly
+    onChanges: async (records) => { seen.push(...records); await gate; },
+    onUndecodable: async () => { throw new Error("unexpected"); },
+    onSlotSkipped: async () => { throw new Error("unexpected"); },
+  });
+  await using _cleanup = feedCleanup({ connectionString: db.url, mappingUuid }, feed);
+  await using _open = { async [Symbol.asyncDispose]() { release(); } }; // a failed assertion must not leave stop() waiting on the gate
+  await eventually(() => feed.streaming(), { name: "feed streaming", timeoutMs: 30_000 });
+  await sql(db.url, "INSERT INTO gated VALUES (1)");
+  await sql(db.url, "INSERT INTO gated SELECT generate_series(2, 50)"); // more WAL and keepalives while blocked
+  await eventually(() => seen.length >= 1, { name: "onChanges called" });
+  const commitLsn = (seen[0] as PostgresChangeRecord).postgres.commitLsn;
+  const confirmedPast = async () => {
+    const r = await sql(db.url, "SELECT confirmed_flush_lsn > $2::pg_lsn AS past FROM pg_replication_slots WHERE slot_name = $1", [slotName(mappingUuid), commitLsn]);
+    return (r.rows[0] as { past: boolean }).past;
+  };
+  // Give the feed many status intervals to (wrongly) report the received position.
+  for (let i = 0; i < 20; i++) {
+    await sql(db.url, "SELECT pg_sleep(0.05)");
+    assert.equal(await confirmedPast(), false, "nothing confirmed while onChanges is pending");
+  }
+  release();
+  await eventually(confirmedPast, { name: "confirmed once onChanges resolved" });
+  await eventually(() => seen.length >= 50, { name: "the rest delivered" });
 });
