@@ -31,6 +31,8 @@ export interface EnsuredChangeFeed {
 }
 
 const DUPLICATE_OBJECT = "42710";
+/** Two replicas creating the same publication at once: the loser may see the catalog's unique index instead. */
+const UNIQUE_VIOLATION = "23505";
 
 export async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString, application_name: "fnmesh-trigger" });
@@ -59,7 +61,8 @@ export async function ensureChangeFeed(options: EnsureChangeFeedOptions): Promis
         await client.query(`CREATE PUBLICATION ${publication} FOR TABLE ${qualifiedTable(options.schema, options.table)}`);
         createdPublication = true;
       } catch (err) {
-        if ((err as { code?: string }).code !== DUPLICATE_OBJECT) throw err;
+        const code = (err as { code?: string }).code;
+        if (code !== DUPLICATE_OBJECT && code !== UNIQUE_VIOLATION) throw err;
       }
     }
     let createdSlot = false;
