@@ -212,7 +212,7 @@ test("slot lag grows while nobody confirms; past the limit the slot is skipped a
   assert.equal(body.toLsn, over.skipped.toLsn);
 });
 
-test("the slot's position moves past a transaction only after onChanges resolved for it", async (t) => {
+test("the slot's position moves past a transaction only after onChanges resolved for it; reading paused meanwhile resumes", async (t) => {
   await using pgs = await startPostgres();
   printLogsOnFailure(t, { pg: pgs });
   await using db = await pgs.testDatabase();
@@ -222,9 +222,11 @@ test("the slot's position moves past a transaction only after onChanges resolved
   const gate = new Promise<void>((resolve) => { release = resolve; });
   const seen: PostgresChangeRecord[] = [];
   const { startChangeFeed } = await import("./change-feed.ts");
+  const log = memoryLog();
   const feed = startChangeFeed({
-    connectionString: db.url, mappingUuid, schema: "public", table: "gated", eventSourceArn: arnFor("gated"), log: memoryLog(),
+    connectionString: db.url, mappingUuid, schema: "public", table: "gated", eventSourceArn: arnFor("gated"), log,
     statusIntervalMs: 100, // report often: a wrong report would show quickly
+    maxPendingRecords: 10, // reading pauses while blocked, and resumes
     onChanges: async (records) => { seen.push(...records); await gate; },
     onUndecodable: async () => { throw new Error("unexpected"); },
     onSlotSkipped: async () => { throw new Error("unexpected"); },
@@ -245,6 +247,7 @@ test("the slot's position moves past a transaction only after onChanges resolved
     await sql(db.url, "SELECT pg_sleep(0.05)");
     assert.equal(await confirmedPast(), false, "nothing confirmed while onChanges is pending");
   }
+  await eventually(() => log.lines.some((l) => l.msg === "postgres change feed paused reading"), { name: "reading paused past maxPendingRecords" });
   release();
   await eventually(confirmedPast, { name: "confirmed once onChanges resolved" });
   await eventually(() => seen.length >= 50, { name: "the rest delivered" });

@@ -228,8 +228,12 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
           return;
       }
       if (pendingRecords >= maxPending && !paused) {
-        paused = true;
-        socketOf(service)?.pause();
+        const socket = socketOf(service);
+        if (socket) {
+          paused = true;
+          socket.pause();
+          log.debug("postgres change feed paused reading", { slot, pendingRecords });
+        }
       }
       pumpWake?.();
     };
