@@ -10,6 +10,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { DLQ_STREAM, DeadLetterReason, Header, subjects, type PostgresChangeRecord } from "@fnmesh/protocol";
 import { ensureAsyncStream } from "@fnmesh/service-kit";
 import { eventually, printLogsOnFailure, startNats, startPostgres } from "@fnmesh/test-harness";
+import { parseLsn } from "./lsn.ts";
 import { publicationName, slotName } from "./names.ts";
 import { dropChangeFeed, ensureChangeFeed, slotLagBytes } from "./slot-admin.ts";
 import { enforceSlotLagLimit } from "./slot-lag-guard.ts";
@@ -251,4 +252,37 @@ test("the slot's position moves past a transaction only after onChanges resolved
   release();
   await eventually(confirmedPast, { name: "confirmed once onChanges resolved" });
   await eventually(() => seen.length >= 50, { name: "the rest delivered" });
+});
+
+test("a feed that cannot store its changes keeps retrying; past the lag limit it records the range, skips it, and goes on", async (t) => {
+  await using pgs = await startPostgres();
+  printLogsOnFailure(t, { pg: pgs });
+  await using db = await pgs.testDatabase();
+  await sql(db.url, "CREATE TABLE unstorable (id int4 PRIMARY KEY, v text)");
+  const mappingUuid = newMappingUuid();
+  let storing = false;
+  const stored: PostgresChangeRecord[] = [];
+  const skips: unknown[] = [];
+  const log = memoryLog();
+  const { startChangeFeed } = await import("./change-feed.ts");
+  const feed = startChangeFeed({
+    connectionString: db.url, mappingUuid, schema: "public", table: "unstorable", eventSourceArn: arnFor("unstorable"), log,
+    maxSlotLagBytes: 64 * 1024, lagCheckMs: 200, maxBackoffMs: 300,
+    onChanges: async (records) => {
+      if (!storing) throw new Error("FNMESH_CHANGES unavailable");
+      stored.push(...records);
+    },
+    onUndecodable: async () => { throw new Error("unexpected"); },
+    onSlotSkipped: async (skipped) => { skips.push(skipped); storing = true; },
+  });
+  await using _cleanup = feedCleanup({ connectionString: db.url, mappingUuid }, feed);
+  await eventually(() => feed.streaming(), { name: "feed streaming", timeoutMs: 30_000 });
+  await sql(db.url, "INSERT INTO unstorable SELECT g, repeat('x', 200) FROM generate_series(1, 2000) g");
+  await eventually(() => log.lines.some((l) => l.msg === "postgres change feed connection ended; reconnecting"), { name: "delivery failure ends the session" });
+  await eventually(() => skips.length === 1, { name: "the range was recorded before the skip", timeoutMs: 60_000 });
+  assert.ok(log.lines.some((l) => l.level === "error" && /changes in this LSN range are lost/.test(l.msg)), "the loss is logged as an error");
+  await sql(db.url, "INSERT INTO unstorable VALUES (5000, 'after')");
+  await eventually(() => stored.some((r) => r.dynamodb.Keys?.id === 5000), { name: "changes after the skip are delivered", timeoutMs: 30_000 });
+  const { toLsn } = skips[0] as { toLsn: string };
+  assert.deepEqual(stored.filter((r) => parseLsn(r.postgres.commitLsn) < parseLsn(toLsn)), [], "nothing from the skipped range is delivered");
 });
