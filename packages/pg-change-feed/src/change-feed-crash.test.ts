@@ -75,12 +75,12 @@ test("a feed kill -9ed during a burst of 12,000 row changes, then restarted, sto
   const ROWS = 10_000;
   const UPDATES = 2_000;
   let written = 0;
-  // The writers hold at 4,000 rows until the kill: the feed dies mid-burst, whatever the speeds.
+  // The writers hold at 8,000 rows until the kill: the feed dies mid-burst, whatever the speeds.
   let killedFirst!: () => void;
   const afterKill = new Promise<void>((resolve) => { killedFirst = resolve; });
   const writer = async (w: number) => {
     for (let id = w; id < ROWS; ) {
-      if (written >= 4_000) await afterKill;
+      if (written >= 8_000) await afterKill;
       const size = 1 + ((id * 7) % 20);
       const ids: number[] = [];
       for (let k = 0; k < size && id < ROWS; k++, id += 4) ids.push(id);
@@ -95,7 +95,7 @@ test("a feed kill -9ed during a burst of 12,000 row changes, then restarted, sto
     }
   })();
   // Kill the feed mid-burst, once it has stored some of it.
-  await eventually(async () => (await storedCount(nc, mappingUuid)) >= 1_000, { name: "1,000 changes stored", timeoutMs: 120_000, intervalMs: 200 });
+  await eventually(async () => (await storedCount(nc, mappingUuid)) >= 1_000, { name: "1,000 changes stored", timeoutMs: 120_000, intervalMs: 25 });
   await killed(first);
   const atKill = written;
   const storedAtKill = await storedCount(nc, mappingUuid);
