@@ -170,6 +170,7 @@ try {
     say(`nats-server (JetStream) on ${natsUrl}, data in ${resolve(dataDir, "nats")}`);
   }
   let databaseUrl = env.DATABASE_URL;
+  let pgSources = env.FNMESH_PG_SOURCES;
   if (!databaseUrl) {
     // traverseRoot: as root PostgreSQL runs as the postgres user, which must be able to enter the
     // data dir we were given even when it is private (`mktemp -d`); its parents are left alone.
@@ -181,11 +182,20 @@ try {
     stops.push(() => postgres.stop());
     databaseUrl = await ensureDatabase(postgres.url, "fnmesh");
     say(`PostgreSQL on ${databaseUrl}, data in ${resolve(dataDir, "postgres")}`);
+    // A database of the user's own to try change feeds on: event source mappings name it as source `dev`.
+    if (!env.FNMESH_PG_SOURCES) {
+      const appUrl = await ensureDatabase(postgres.url, "app");
+      pgSources = `dev=${appUrl}`;
+      say(`Postgres change feeds: source "dev" is database app (${appUrl}); map a table with arn:fnmesh:postgres:<region>:<account>:table/dev/public.<table>`);
+    }
   }
   const applied = await migrate(databaseUrl);
   say(applied.length ? `applied migrations ${applied.join(", ")}` : "database schema is up to date");
 
-  const serviceEnv = { ...env, NATS_URL: natsUrl, DATABASE_URL: databaseUrl, FNMESH_HTTP_PORT: String(httpPort) };
+  const serviceEnv = {
+    ...env, NATS_URL: natsUrl, DATABASE_URL: databaseUrl, FNMESH_HTTP_PORT: String(httpPort),
+    ...(pgSources ? { FNMESH_PG_SOURCES: pgSources } : {}),
+  };
   const add = (service: string, count: number) => {
     for (let i = 1; i <= count; i++) {
       const name = count === 1 ? service : `${service}-${i}`;

@@ -5,7 +5,8 @@
  * durable pull consumer in batches). Every replica runs every mapping; queue groups and shared
  * consumers make each message go to one of them. S3 notifications are fanned out to their
  * mappings by one shared consumer (and buckets bound when FNMESH_S3_* is set); other kinds
- * (postgres) plug in through `kinds`.
+ * Postgres mappings run a change feed into FNMESH_CHANGES plus a batch runner on it. More kinds
+ * plug in through `kinds`.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createInvokeClient, type InvokeClient } from "@fnmesh/invoke";
@@ -20,8 +21,13 @@ import { createRunnerManager, type RunnerManager, type SourceKinds } from "./run
 import type { BatchOutcome } from "./sources/jetstream-batches.ts";
 import { cleanupJetStreamStream, startJetStreamStream } from "./sources/jetstream-stream.ts";
 import { startNatsSubject } from "./sources/nats-subject.ts";
+import { enforcePostgresSlotLag, type PostgresFeedDeps } from "./sources/postgres-feed.ts";
+import { cleanupPostgresStream, startPostgresStream } from "./sources/postgres-stream.ts";
 import { startS3Binding, type S3Binding } from "./sources/s3-binding.ts";
 import { startS3Fanout } from "./sources/s3-fanout.ts";
+
+/** How often disabled Postgres mappings' slots are checked against FNMESH_PG_MAX_SLOT_LAG_BYTES. */
+const SLOT_LAG_CHECK_MS = 30_000;
 
 export interface TriggerDeps {
   nc: NatsConnection;
@@ -49,6 +55,9 @@ export async function startTrigger(deps: TriggerDeps): Promise<Trigger> {
   await ensureAsyncStream(nc, { replicas: config.jsReplicas });
   const invoker = createInvokeClient(nc);
   const batchDeps = { nc, invoker, log, ...config.batches, ...(deps.onBatch ? { onBatch: deps.onBatch } : {}) };
+  const pgDeps: PostgresFeedDeps = {
+    nc, sources: config.pgSources, log: log.child({ component: "postgres-feed" }), maxSlotLagBytes: config.maxSlotLagBytes, jsReplicas: config.jsReplicas,
+  };
   const kinds: SourceKinds = {
     [EventSourceKind.Nats]: { start: (mapping) => startNatsSubject({ nc, invoker, log }, mapping) },
     [EventSourceKind.JetStream]: {
@@ -58,6 +67,10 @@ export async function startTrigger(deps: TriggerDeps): Promise<Trigger> {
     // S3 mappings need no runner of their own: the one fan-out below serves every bucket, looking
     // mappings up per record, and the binding keeps their buckets wired to fnmesh's target.
     [EventSourceKind.S3]: { start: () => Promise.resolve({ stop: () => Promise.resolve() }) },
+    [EventSourceKind.Postgres]: {
+      start: (mapping) => startPostgresStream(pgDeps, batchDeps, mapping),
+      cleanup: (mapping) => cleanupPostgresStream(pgDeps, batchDeps, mapping),
+    },
     ...deps.kinds?.({ invoker }),
   };
   const runners = createRunnerManager({ kinds, log });
@@ -80,12 +93,22 @@ export async function startTrigger(deps: TriggerDeps): Promise<Trigger> {
     nc, mappings, invoker, log: log.child({ component: "s3-fanout" }), replicas: config.jsReplicas,
     ...(config.s3 ? { region: config.s3.region } : {}),
   });
+  // A disabled Postgres mapping has no feed reading its slot: its lag is checked here, so a mapping
+  // left disabled cannot fill the database's disk (see @fnmesh/pg-change-feed's lag policy).
+  const lagGuard = setInterval(() => {
+    for (const view of watcher.table.values()) {
+      if (view.source.kind !== EventSourceKind.Postgres || view.state !== "Disabled" || !config.pgSources.has(view.source.source)) continue;
+      enforcePostgresSlotLag(pgDeps, view).catch((err: unknown) => log.warn("slot lag check failed", { mapping: view.uuid, err }));
+    }
+  }, SLOT_LAG_CHECK_MS);
+  lagGuard.unref();
   health.setReady(true);
   log.info("trigger ready", { mappings: watcher.table.size, kinds: Object.keys(kinds), s3Binding: config.s3 ? config.s3.targetArn : "off" });
   return {
     mappings: watcher.table,
     runners,
     async stop() {
+      clearInterval(lagGuard);
       health.stop();
       await watcher.stop();
       await fanout?.stop();
