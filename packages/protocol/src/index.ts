@@ -33,7 +33,7 @@ export type { DestinationTarget } from "./schemas/destination.ts";
 export { ScheduleView, ScheduleState, ActionAfterCompletion, ScheduleCompleted } from "./schemas/schedule-view.ts";
 export { ConcurrencyLedger } from "./schemas/concurrency.ts";
 export {
-  EventSourceMappingView, EventSourceMappingState, EventSource, EventSourceKind, StartingPosition, parseEventSourceArn, EVENT_SOURCE_ARN_FORMS,
+  EventSourceMappingView, EventSourceMappingState, EventSource, EventSourceKind, StartingPosition, parseEventSourceArn, EVENT_SOURCE_ARN_FORMS, RESERVED_STREAM,
 } from "./schemas/event-source-mapping.ts";
 export { S3Notification, S3NotificationRecord } from "./schemas/s3-notification.ts";
 export { NatsEvent, NatsEventRecord, NatsEventSource, BatchItemFailures, EVENT_SOURCE_MAPPING_HEADER, type StreamFailureRecord } from "./schemas/nats-event.ts";

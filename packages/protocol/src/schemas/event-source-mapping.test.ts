@@ -22,6 +22,9 @@ test("event source ARNs refused, each with a reason", () => {
   const cases: [string, RegExp][] = [
     ["", /is invalid: use arn:aws:s3:::<bucket>/],
     ["arn:aws:sqs:us-east-1:123456789012:queue", /is invalid/],
+    [`${prefix("jetstream")}stream/FNMESH_DLQ`, /fnmesh's own streams/],
+    [`${prefix("jetstream")}stream/KV_fnmesh-functions`, /fnmesh's own streams/],
+    [`${prefix("jetstream")}stream/OBJ_fnmesh-code`, /fnmesh's own streams/],
     ["arn:aws:s3:::UpperCase", /valid S3 bucket/],
     ["arn:aws:s3:::ab", /valid S3 bucket/],
     ["arn:aws:s3:::a..b", /valid S3 bucket/],

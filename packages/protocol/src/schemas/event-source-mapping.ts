@@ -81,6 +81,13 @@ export const EVENT_SOURCE_ARN_FORMS = "arn:aws:s3:::<bucket>, arn:fnmesh:nats:<r
  * Parses an event source ARN for this region and account; returns why not otherwise (fnmesh's own
  * text: Lambda has no such sources). S3 ARNs carry no region or account (as in AWS).
  */
+/**
+ * fnmesh's own streams (FNMESH_*: the async queue, dead letters, S3 notifications, change feeds) and
+ * the KV and object stores' streams: a mapping on one would take work from fnmesh or, for FNMESH_DLQ,
+ * feed a failing function its own dead letters without end.
+ */
+export const RESERVED_STREAM = /^(FNMESH_|KV_|OBJ_)/;
+
 export function parseEventSourceArn(arn: string, account: { region: string; accountId: string }): EventSource | { error: string } {
   const s3 = /^arn:aws:s3:::(.*)$/.exec(arn);
   if (s3) {
@@ -102,6 +109,7 @@ export function parseEventSourceArn(arn: string, account: { region: string; acco
       return { kind: EventSourceKind.Nats, subject: rest };
     case "jetstream":
       if (!STREAM.test(rest)) return { error: `The event source ARN ${arn} does not name a valid JetStream stream.` };
+      if (RESERVED_STREAM.test(rest)) return { error: `The event source ARN ${arn} names one of fnmesh's own streams (FNMESH_*, KV_*, OBJ_*), which cannot be mapped.` };
       return { kind: EventSourceKind.JetStream, stream: rest };
     case "postgres": {
       const t = /^([^/]+)\/([^.]+)\.([^.]+)$/.exec(rest);

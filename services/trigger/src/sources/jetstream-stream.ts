@@ -5,7 +5,7 @@
  * acknowledged only after its batch's invocation succeeded or it reached the dead-letter stream.
  */
 import type { EventSourceMappingView } from "@fnmesh/protocol";
-import { NatsEventSource } from "@fnmesh/protocol";
+import { NatsEventSource, RESERVED_STREAM } from "@fnmesh/protocol";
 import { PayloadEncoding } from "@fnmesh/event-filter";
 import { mappingFilter } from "../mapping-filter.ts";
 import type { Runner } from "../runners.ts";
@@ -13,15 +13,10 @@ import { deleteBatchConsumer, startJetStreamBatches, type JetStreamBatchDeps } f
 import { jetStreamRecord, natsEvent } from "./nats-record.ts";
 
 const encoder = new TextEncoder();
-/**
- * fnmesh's own streams (FNMESH_*: the async queue, dead letters, S3 and change feeds) and the KV and
- * object stores' streams: consuming them would take work from fnmesh or, for FNMESH_DLQ, feed a
- * failing function's dead letters back to it without end.
- */
-const RESERVED_STREAM = /^(FNMESH_|KV_|OBJ_)/;
 
 export async function startJetStreamStream(deps: JetStreamBatchDeps, mapping: EventSourceMappingView): Promise<Runner> {
   if (mapping.source.kind !== "jetstream") throw new Error(`mapping ${mapping.uuid} is not a JetStream mapping (${mapping.source.kind})`);
+  // Ingest refuses these; a view written before it did (or by hand) must still not consume them.
   if (RESERVED_STREAM.test(mapping.source.stream)) {
     deps.log.error("a JetStream mapping names one of fnmesh's own streams; it does nothing", { mapping: mapping.uuid, stream: mapping.source.stream });
     return { async stop() {} };
