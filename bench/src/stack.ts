@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
+import pg from "pg";
 import { startNats, startPostgres } from "@fnmesh/test-harness";
 import { migrate } from "@fnmesh/store";
 
@@ -42,6 +43,11 @@ export interface Stack {
   readonly credentials: Credentials;
   /** The nats-server every service uses (the async section connects to it too). */
   readonly natsUrl: string;
+  /**
+   * The database `app` on the stack's PostgreSQL, which the trigger knows as Postgres source `dev`
+   * (FNMESH_PG_SOURCES=dev=<this url>), as `make dev` sets it up.
+   */
+  readonly appDatabaseUrl: string;
   /** nats-server's monitoring base URL (`/varz`, `/jsz`), when the harness started it. */
   readonly natsMonitorUrl: string | undefined;
   /** Process ids of the services and of nats-server (when found), for CPU counters. */
@@ -144,6 +150,21 @@ async function natsPid(dir: string | undefined): Promise<number | undefined> {
   return file ? Number(/\d+/.exec(file)?.[0]) : undefined;
 }
 
+/** Database `name` on the server at `adminUrl`, created empty if missing (as `make dev` does); returns its URL. */
+async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /** Starts servers and the four services; on any failure stops what it started and rethrows. */
 export async function startStack(root: string, options: StackOptions = {}): Promise<Stack> {
   const credentials = options.credentials ?? BENCH_CREDENTIALS;
@@ -173,6 +194,8 @@ export async function startStack(root: string, options: StackOptions = {}): Prom
     cleanups.push(() => postgres.stop());
     const db = await postgres.testDatabase();
     cleanups.push(() => db[Symbol.asyncDispose]());
+    // make dev's Postgres source: a database of the user's own on the same server, named `dev`.
+    const appDatabaseUrl = await ensureDatabase(postgres.url, "app");
 
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
@@ -184,6 +207,7 @@ export async function startStack(root: string, options: StackOptions = {}): Prom
       FNMESH_ACCESS_KEY_ID: credentials.accessKeyId,
       FNMESH_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       FNMESH_LOG_LEVEL: "warn",
+      FNMESH_PG_SOURCES: `dev=${appDatabaseUrl}`,
     };
     for (const name of SERVICES) {
       const count = name === "executor" ? options.executors ?? 1 : 1;
@@ -200,7 +224,7 @@ export async function startStack(root: string, options: StackOptions = {}): Prom
       }),
       ...(natsServerPid === undefined ? [] : [{ name: "nats-server" as const, pid: natsServerPid }]),
     ];
-    return { endpoint, credentials, natsUrl: nats.url, natsMonitorUrl: nats.monitorUrl, pids, logs: () => services.map((s) => s.log), stopServices, stop };
+    return { endpoint, credentials, natsUrl: nats.url, appDatabaseUrl, natsMonitorUrl: nats.monitorUrl, pids, logs: () => services.map((s) => s.log), stopServices, stop };
   } catch (err) {
     await stop();
     throw err;
