@@ -1,14 +1,18 @@
 /**
- * `make bench`: three sections in one run, each fnmesh next to baselines on the same machine.
+ * `make bench`: four sections in one run, each fnmesh next to baselines on the same machine.
  * - isolates (isolates/run.ts): cold start, warm call overhead and idle memory of one function
  *   instance: fnmesh's isolate runtime vs node:vm contexts vs worker_threads.
  * - http (http-bench.ts): fnmesh through its Lambda API (cold start, warm latency, wrk throughput
  *   at 1/8/32 connections) vs a fresh-process-per-invocation server.
  * - async (async/run.ts): Event invocations accepted through the Lambda API and completed end to
  *   end, vs the same events through a bare JetStream consumer calling the handler in-process.
+ * - sources (sources/run.ts): Postgres and core NATS event source mappings made through the Lambda
+ *   API: row changes/s delivered to invocations and commit → handler start, publish → handler
+ *   start, vs PostgreSQL's commits alone, the change feed into FNMESH_CHANGES alone, plain NATS.
  * Prints the tables and writes bench/results/<timestamp>.json. Measures only; asserts nothing.
- * `--only=isolates|http|async` runs one section; `--events=N`, `--accept-seconds=S`,
- * `--executors=N` and `--cpu-prof` (V8 profiles of the services, into bench/results/) tune the async section.
+ * `--only=isolates|http|async|sources` runs one section; `--events=N`, `--accept-seconds=S`,
+ * `--executors=N` and `--cpu-prof` (V8 profiles of the services, into bench/results/) tune the async
+ * section; `--rows=N` the sources section's burst.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -19,6 +23,8 @@ import { defaultAsyncSettings, measureAsync } from "./async/run.ts";
 import type { AsyncResults } from "./async/types.ts";
 import { measureHttp } from "./http-bench.ts";
 import { measureIsolates } from "./isolates/run.ts";
+import { defaultSourcesSettings, measureSources } from "./sources/run.ts";
+import type { SourcesResults } from "./sources/types.ts";
 import { formatReport, machineInfo, Section, writeResults, type BenchResults, type HttpResults } from "./report.ts";
 import { checkWrk } from "./wrk.ts";
 
@@ -37,13 +43,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const args = parseArgs({
   options: { only: { type: "string" }, events: { type: "string" }, "accept-seconds": { type: "string" }, executors: { type: "string" },
-    "cpu-prof": { type: "boolean" } },
+    rows: { type: "string" }, "cpu-prof": { type: "boolean" } },
 }).values;
 
-/** The sections asked for: `--only=http|isolates|async`, else all three. */
+/** The sections asked for: `--only=http|isolates|async|sources`, else all four. */
 function sections(): Section[] {
   const { only } = args;
-  if (only === undefined) return [Section.Isolates, Section.Http, Section.Async];
+  if (only === undefined) return [Section.Isolates, Section.Http, Section.Async, Section.Sources];
   const all: string[] = Object.values(Section);
   if (!all.includes(only)) {
     say(`unknown --only=${only}: use --only=${all.join(" or --only=")}, or no option for all`);
@@ -70,6 +76,7 @@ try {
     acceptSeconds: countFlag("accept-seconds", args["accept-seconds"], defaultAsyncSettings.acceptSeconds),
     executors: countFlag("executors", args.executors, defaultAsyncSettings.executors),
   };
+  const sourcesSettings = { ...defaultSourcesSettings, rows: countFlag("rows", args.rows, defaultSourcesSettings.rows) };
   const machine = machineInfo(wantsHttp || wantsAsync ? await checkWrk() : "wrk not used"); // before any load, for its load average
   const date = new Date().toISOString();
 
@@ -97,7 +104,17 @@ try {
     });
   }
 
-  const base = { date, machine, sections: run, ...(isolates ? { isolates } : {}), ...(asyncResults ? { async: asyncResults } : {}) };
+  let sources: SourcesResults | undefined;
+  if (run.includes(Section.Sources)) {
+    sources = await measureSources({
+      root, prefix: `bench-${randomBytes(4).toString("hex")}`, settings: sourcesSettings, signal: interrupted.signal,
+      say: (msg) => say(`sources: ${msg}`), onStop: (stop) => stops.push(stop),
+    });
+  }
+
+  const base = {
+    date, machine, sections: run, ...(isolates ? { isolates } : {}), ...(asyncResults ? { async: asyncResults } : {}), ...(sources ? { sources } : {}),
+  };
   const results: BenchResults = http ? { ...base, ...http } : base;
   process.stdout.write(formatReport(results));
   say(`results written to ${await writeResults(join(root, "bench/results"), results)}`);

@@ -6,6 +6,8 @@ import { formatAsyncSection } from "./async/report.ts";
 import type { AsyncResults } from "./async/types.ts";
 import { formatIsolateSection } from "./isolates/report.ts";
 import type { IsolateResults } from "./isolates/types.ts";
+import { formatSourcesSection } from "./sources/report.ts";
+import type { SourcesResults } from "./sources/types.ts";
 import type { ServiceLog } from "./stack.ts";
 import type { Summary } from "./stats.ts";
 import { formatTable, ratioText, type Better } from "./table.ts";
@@ -39,7 +41,7 @@ export interface HttpResults {
   serviceLogs: ServiceLog[];
 }
 
-export const Section = { Http: "http", Isolates: "isolates", Async: "async" } as const;
+export const Section = { Http: "http", Isolates: "isolates", Async: "async", Sources: "sources" } as const;
 export type Section = (typeof Section)[keyof typeof Section];
 
 /**
@@ -53,6 +55,8 @@ export type BenchResults = {
   isolates?: IsolateResults;
   /** The async section (Event invocations end to end next to a bare-consumer floor), when it ran. */
   async?: AsyncResults;
+  /** The event-sources section (Postgres and NATS mappings next to their floors), when it ran. */
+  sources?: SourcesResults;
 } & (HttpResults | { [K in keyof HttpResults]?: undefined });
 
 export function machineInfo(wrk: string): Machine {
@@ -129,7 +133,7 @@ function formatHttpSection(r: HttpResults): string[] {
   ];
 }
 
-/** The tables and notes printed at the end of a run: the HTTP section, the isolate section, the async section. */
+/** The tables and notes printed at the end of a run: the HTTP, isolate, async and event-sources sections. */
 export function formatReport(r: BenchResults): string {
   const m = r.machine;
   return [
@@ -139,6 +143,7 @@ export function formatReport(r: BenchResults): string {
     ...(r.fnmesh !== undefined ? ["", ...formatHttpSection(r)] : []),
     ...(r.isolates !== undefined ? ["", ...formatIsolateSection(r.isolates)] : []),
     ...(r.async !== undefined ? ["", ...formatAsyncSection(r.async)] : []),
+    ...(r.sources !== undefined ? ["", ...formatSourcesSection(r.sources)] : []),
     "",
   ].join("\n");
 }

@@ -24,13 +24,14 @@ export function lambdaClient(endpoint: string, credentials: Credentials): Lambda
   return new LambdaClient({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
 }
 
-export async function createFunction(client: LambdaClient, name: string, tag = name): Promise<void> {
+/** Creates `name` with `index.mjs` = `source` (default: `handlerSource(tag)`). */
+export async function createFunction(client: LambdaClient, name: string, tag = name, source = handlerSource(tag)): Promise<void> {
   await client.send(new CreateFunctionCommand({
     FunctionName: name,
     Runtime: "nodejs22.x",
     Handler: "index.handler",
     Role: "arn:aws:iam::000000000000:role/fnmesh-bench",
-    Code: { ZipFile: zipOf({ "index.mjs": handlerSource(tag) }) },
+    Code: { ZipFile: zipOf({ "index.mjs": source }) },
   }));
 }
 
