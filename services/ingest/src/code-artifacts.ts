@@ -1,16 +1,16 @@
 /**
  * Turns an uploaded zip into stored artifacts: the zip (for re-bundling when Handler changes) and the
  * runnable bundle, both content-addressed in the code object store, plus the CodeRef executors use.
- * The CPU work (body parsing, base64, hashing, unzip, esbuild) runs in the deploy pool's processes;
- * this thread only stores results.
+ * All of it runs in the deploy pool's processes — body parsing, base64, hashing, unzip, esbuild, and
+ * the object store writes and reads, which for a 50 MB zip held this thread for tens of
+ * milliseconds at a time; this thread only passes bytes along and gets references back.
  */
-import type { ObjectStore } from "@nats-io/obj";
-import { BUNDLE_FORMAT_VERSION, BundleError } from "@fnmesh/bundle";
+import { BundleError } from "@fnmesh/bundle";
 import { codeKeys, Component, ErrorCode, FnmeshError, type CodeRef } from "@fnmesh/protocol";
 import type { CodeUpdate } from "@fnmesh/store";
 import type { DeployPool } from "./deploy/deploy-pool.ts";
 import { MAX_ZIP_BYTES } from "./deploy/jobs.ts";
-import type { DecodedZip, DeployOperation } from "./deploy/messages.ts";
+import type { CodeStoreAddress, DecodedZip, DeployOperation } from "./deploy/messages.ts";
 import { invalidParameter } from "./lambda/errors.ts";
 import type { CreateFunctionBody, UpdateFunctionCodeBody } from "./lambda/requests.ts";
 
@@ -45,21 +45,7 @@ function toApiError(err: unknown): unknown {
   return err;
 }
 
-export function createCodeArtifacts(store: ObjectStore, pool: DeployPool): CodeArtifacts {
-  async function putIfAbsent(key: string, data: Uint8Array): Promise<void> {
-    if (await store.info(key)) return;
-    await store.putBlob({ name: key }, data);
-  }
-
-  /** Bundles in a deploy process. */
-  async function bundle(zip: Uint8Array, handler: string): Promise<{ zip: Uint8Array; codeRef: CodeRef }> {
-    const done = await pool.run({ kind: "bundle", zip, handler }).catch((err: unknown) => { throw toApiError(err); });
-    const built = done.built;
-    if (!built.ok) return { zip, codeRef: { kind: "error", errorType: built.errorType, errorMessage: built.errorMessage } };
-    await putIfAbsent(codeKeys.bundle(built.sha256), built.code);
-    return { zip, codeRef: { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: BUNDLE_FORMAT_VERSION } };
-  }
-
+export function createCodeArtifacts(pool: DeployPool, store: CodeStoreAddress): CodeArtifacts {
   return {
     async readDeployBody<O extends DeployOperation>(operation: O, body: Uint8Array) {
       const read = await pool.run({ kind: "read-body", operation, body });
@@ -68,16 +54,12 @@ export function createCodeArtifacts(store: ObjectStore, pool: DeployPool): CodeA
     },
     async fromZip(decoded, handler) {
       const { bytes, sha256Hex } = checkedZip(decoded);
-      const codeSize = bytes.length;
-      const { zip, codeRef } = await bundle(bytes, handler);
-      const zipKey = codeKeys.zip(sha256Hex);
-      await putIfAbsent(zipKey, zip);
-      return { codeSha256: Buffer.from(sha256Hex, "hex").toString("base64"), codeSize, zipKey, codeRef };
+      const done = await pool.run({ kind: "store-code", zip: bytes, sha256Hex, handler, store }).catch((err: unknown) => { throw toApiError(err); });
+      return { codeSha256: Buffer.from(sha256Hex, "hex").toString("base64"), codeSize: bytes.length, zipKey: codeKeys.zip(sha256Hex), codeRef: done.codeRef };
     },
     async rebundle(zipKey, handler) {
-      const zip = await store.getBlob(zipKey);
-      if (!zip) throw new FnmeshError(ErrorCode.CodeUnavailable, Component.Ingest, `stored code ${zipKey} is missing from the code bucket`);
-      return (await bundle(zip, handler)).codeRef;
+      const done = await pool.run({ kind: "rebundle", zipKey, handler, store }).catch((err: unknown) => { throw toApiError(err); });
+      return done.codeRef;
     },
   };
 }

@@ -12,6 +12,12 @@ export const MAX_DEPLOY_BODY_BYTES = 69_905_067;
  * holds at most 4 KB of environment); a tight limit keeps JSON.parse on the request thread cheap.
  */
 export const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
+/**
+ * Bytes read between turns of the event loop. Chunks already buffered are handed over in one run of
+ * microtasks, so without a turn a large upload is read and hashed in one go (tens of milliseconds
+ * in which no other request is served); a turn every MiB keeps each stretch to a few milliseconds.
+ */
+const YIELD_EVERY_BYTES = 1024 * 1024;
 /** Past this we stop draining an oversize body and let the connection go. */
 const DRAIN_CAP_BYTES = 2 * MAX_DEPLOY_BODY_BYTES;
 
@@ -60,8 +66,14 @@ export async function readBody(req: Request, limit: number, operation: string): 
   const overflow: Uint8Array[] = [];
   let filled = 0;
   let size = 0;
+  let sinceTurn = 0;
   for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.length;
+    sinceTurn += chunk.length;
+    if (sinceTurn >= YIELD_EVERY_BYTES) {
+      sinceTurn = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     if (size > limit) {
       if (size > DRAIN_CAP_BYTES) break;
       continue;

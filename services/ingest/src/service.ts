@@ -62,7 +62,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     ...(config.s3WebhookToken ? { s3WebhookToken: config.s3WebhookToken } : {}),
     isReady: () => ready,
     resources: {
-      functions, resolver, views, artifacts: createCodeArtifacts(codeStore, deployPool), nc, js: jetstream(nc), invoker: createInvokeClient(nc),
+      functions, resolver, views, artifacts: createCodeArtifacts(deployPool, { natsUrl: config.natsUrl, replicas: config.jsReplicas }), nc, js: jetstream(nc), invoker: createInvokeClient(nc),
       account, log, tracer: deps.tracer, defaultRole: config.defaultRole, maxConcurrency: config.maxConcurrency,
       codeLinkSecret: config.credentials.secretAccessKey,
     },

@@ -160,6 +160,7 @@ function fromFailure(failure: DeployFailure): Error {
     case "bundle": return new BundleError(failure.code, failure.message);
     case "api": return new LambdaApiError(failure.status, failure.type, failure.message);
     case "internal": return new FnmeshError(ErrorCode.Internal, Component.Ingest, `deploy job failed: ${failure.message}`);
+    case "code-unavailable": return new FnmeshError(ErrorCode.CodeUnavailable, Component.Ingest, failure.message);
   }
 }
 

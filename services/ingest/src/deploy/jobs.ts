@@ -1,6 +1,6 @@
 /**
  * The CPU-heavy part of a deploy, run inside a deploy worker: parse the request body, decode and
- * hash the zip, unzip and bundle. Pure functions of their input; deploy-worker.ts calls them.
+ * hash the zip, unzip and bundle. Pure functions of their input; deploy-child.ts calls them.
  */
 import { createHash } from "node:crypto";
 import { buildBundle, unpackZip } from "@fnmesh/bundle";
@@ -39,6 +39,6 @@ function decodeZip(zipBase64: string): DecodedZip {
 export async function bundleZip(zip: Uint8Array, handler: string): Promise<BuiltCode> {
   const built = await buildBundle({ files: unpackZip(zip), handler });
   if (!built.ok) return { ok: false, errorType: built.errorType, errorMessage: built.errorMessage };
-  // Encoded here so the main thread gets bytes it can store, not a string to copy and encode.
+  // Encoded once here: the bytes are hashed into the bundle key and stored as they are.
   return { ok: true, code: new TextEncoder().encode(built.code), sha256: built.sha256, exportPath: built.exportPath };
 }
