@@ -70,9 +70,12 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
     // Zips are shared by content: serve only while the named function still has this code.
     const fn = await res.functions.get(name);
     if (!fn || fn.zipKey !== codeKeys.zip(sha)) return denied();
-    const zip = await options.codeStore.getBlob(codeKeys.zip(sha));
+    // Streamed chunk by chunk (the store's 128 KiB chunks), never held whole on this thread.
+    const zip = await options.codeStore.get(codeKeys.zip(sha));
     if (!zip) return c.body(null, 404);
-    return c.body(zip as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/zip" });
+    // A chunk failing its digest ends the stream early: the client sees a short body, and we say why.
+    void zip.error.then((err) => { if (err) res.log.error("code download broke off", { function: name, sha, err }); });
+    return c.body(zip.data, 200, { "Content-Type": "application/zip", "Content-Length": String(zip.info.size) });
   });
 
   const api = (service: string): MiddlewareHandler<IngestEnv> => async (c, next) => {
