@@ -41,4 +41,6 @@ export { PostgresChangeRecord, PostgresChangeEventName, POSTGRES_EVENT_SOURCE } 
 export { LogLevel, LogEvent } from "./schemas/log.ts";
 export { HealthReply } from "./schemas/health.ts";
 export { encodeJson, decodeJson, encodeFramed, decodeFramed } from "./codec.ts";
+export { ISOLATE_BUILTINS, IMPOSSIBLE_BUILTINS, isolateBuiltin, unavailableBuiltinReason } from "./node-builtins.ts";
+export type { IsolateBuiltin } from "./node-builtins.ts";
 export { catalog, Delivery } from "./catalog.ts";
