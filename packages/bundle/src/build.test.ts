@@ -221,7 +221,7 @@ describe("buildBundle: Node.js built-ins", () => {
     await assert.rejects(
       async () => invoke(sources, "index.handler"),
       (error: Error & { code?: string }) =>
-        error.code === "MODULE_NOT_FOUND" && /^Cannot find module 'fs': fnmesh functions cannot load Node\.js built-ins/.test(error.message),
+        error.code === "MODULE_NOT_FOUND" && error.message === "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet",
     );
   });
 
@@ -250,8 +250,8 @@ describe("buildBundle: Node.js built-ins", () => {
     assert.deepEqual(await dynamicImportsIn(result.code), []);
     // Node runs the bundle here: an import() left in it would load the module.
     assert.deepEqual(await invoke(sources, "index.handler", { name: "node:child_process" }), [
-      ["ERR_MODULE_NOT_FOUND", "Cannot find module 'fs': Node.js built-in modules are not available in fnmesh isolates"],
-      ["ERR_MODULE_NOT_FOUND", "Cannot find module 'node:child_process': Node.js built-in modules are not available in fnmesh isolates"],
+      ["ERR_MODULE_NOT_FOUND", "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet"],
+      ["ERR_MODULE_NOT_FOUND", "Cannot find module 'node:child_process': fnmesh runs functions in V8 isolates, where child_process is not available"],
     ]);
   });
 
@@ -266,7 +266,7 @@ describe("buildBundle: Node.js built-ins", () => {
       assert.deepEqual(await dynamicImportsIn(result.code), []);
       const [own, loading] = (await invoke({ [file]: source }, "index.handler", "param")) as [string, Promise<unknown>];
       assert.equal(own, "mine", file);
-      await assert.rejects(loading, { code: "ERR_MODULE_NOT_FOUND", message: "Cannot find module 'fs': Node.js built-in modules are not available in fnmesh isolates" });
+      await assert.rejects(loading, { code: "ERR_MODULE_NOT_FOUND", message: "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet" });
     }
   });
 

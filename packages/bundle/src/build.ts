@@ -1,7 +1,8 @@
 /**
- * Bundles a deployment package into one ES module for an isolate: no filesystem, no Node.js
- * built-ins. Lambda accepts broken code at deploy time and fails at invoke time, so problems in
- * the user's code are returned as data (`ok: false`) for the caller to store and report on invoke.
+ * Bundles a deployment package into one ES module for an isolate: no filesystem, only the Node.js
+ * built-ins node-builtins.ts bundles in. Lambda accepts broken code at deploy time and fails at
+ * invoke time, so problems in the user's code are returned as data (`ok: false`) for the caller to
+ * store and report on invoke.
  */
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
@@ -12,14 +13,16 @@ import { build, type Message, type Plugin } from "esbuild";
 
 import { rewriteDynamicImports } from "./dynamic-import.ts";
 import { parseHandler } from "./handler-string.ts";
+import { BUFFER_GLOBAL, nodeBuiltinsPlugin } from "./node-builtins.ts";
 import { writePackageDir } from "./package-dir.ts";
 import { toPackagePath } from "./package-path.ts";
 
 /**
  * Version of the bundle's shape (the `userModule` export, the banner's `require` shim and dynamic
  * import helper); bumped on change. 2: dynamic imports call the helper (dynamic-import.ts).
+ * 3: Node.js built-ins available in isolates are bundled in (node-builtins.ts).
  */
-export const BUNDLE_FORMAT_VERSION = 2;
+export const BUNDLE_FORMAT_VERSION = 3;
 
 /** Lambda's `errorType` for code that cannot be loaded. contract: never rename. */
 export const UserCodeErrorType = {
@@ -63,20 +66,21 @@ const ENTRY_SOURCEFILE = "fnmesh-entry.mjs";
 const CONFINE_PLUGIN = "fnmesh-confine";
 
 /**
- * Prepended to every bundle, followed by the dynamic import helper (dynamic-import.ts).
- * esbuild compiles `require("fs")` of an external (a Node built-in), and a `require(name)` it
- * cannot resolve statically, to a shim that calls a `require` in scope, else throws
- * 'Dynamic require of "fs" is not supported'.
+ * Prepended to every bundle, before the dynamic import helper (dynamic-import.ts).
+ * esbuild compiles `require("fs")` of an external (a Node built-in not bundled), and a
+ * `require(name)` it cannot resolve statically, to a shim that calls a `require` in scope, else
+ * throws 'Dynamic require of "fs" is not supported'.
  * This `require` uses the host's if the isolate defines one, else throws the error Node throws
- * for a missing module, so libraries' `try { require(x) } catch` fallbacks keep working.
+ * for a missing module (`MODULE_NOT_FOUND`, the message naming the module and why), so libraries'
+ * `try { require(x) } catch` fallbacks keep working. It runs only after the helper is declared.
  * esbuild never names a symbol of its own `require` in ESM output, so this cannot collide.
  */
-const BANNER = `// fnmesh bundle format ${BUNDLE_FORMAT_VERSION}
+function banner(helperName: string): string {
+  return `// fnmesh bundle format ${BUNDLE_FORMAT_VERSION}
 var require = globalThis.require ?? function require(id) {
-  const error = new Error("Cannot find module '" + id + "': fnmesh functions cannot load Node.js built-ins or modules named at run time");
-  error.code = "MODULE_NOT_FOUND";
-  throw error;
+  throw ${helperName}.missing(id, "MODULE_NOT_FOUND", "require");
 };`;
+}
 
 /**
  * Bundles `input.files` starting from the module named by `input.handler`. Throws `BundleError`
@@ -120,7 +124,7 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
       absWorkingDir: root,
       bundle: true,
       format: "esm",
-      platform: "node", // Node resolution; built-ins become external imports or `require` calls
+      platform: "node", // Node resolution; built-ins not bundled become external imports or `require` calls
       conditions: [], // only Node's conditions: esbuild adds "module" unless given a list
       tsconfigRaw: {}, // Lambda ignores tsconfig.json; also stops esbuild reading ones above `dir`
       target: "es2024",
@@ -128,11 +132,13 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
       minify: false,
       write: false,
       logLevel: "silent",
-      plugins: [confineTo(root)],
+      // Code naming the global `Buffer` gets node:buffer's, as in Node.
+      inject: [BUFFER_GLOBAL],
+      plugins: [nodeBuiltinsPlugin(), confineTo(root)],
     });
     // Added after esbuild, which never sees the banner: the helper's name is chosen from the output.
     const rewritten = await rewriteDynamicImports(result.outputFiles[0]?.text ?? "");
-    const code = `${BANNER}\n${rewritten.helper}\n${rewritten.code}`;
+    const code = `${banner(rewritten.name)}\n${rewritten.helper}\n${rewritten.code}`;
     const sha256 = createHash("sha256").update(code).digest("hex");
     return { ok: true, code, sha256, exportPath, entry };
   } catch (error) {

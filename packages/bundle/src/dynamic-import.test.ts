@@ -3,11 +3,13 @@ import { builtinModules, isBuiltin } from "node:module";
 import { describe, test } from "node:test";
 import { createContext, runInContext } from "node:vm";
 
+import { unavailableBuiltinReason } from "@fnmesh/protocol";
 import { init, parse } from "es-module-lexer";
 
 import { DYNAMIC_IMPORT_HELPER as H, rewriteDynamicImports } from "./dynamic-import.ts";
 
-const BUILTIN = (id: string) => `Cannot find module '${id}': Node.js built-in modules are not available in fnmesh isolates`;
+/** The executor linker's text for a built-in (protocol); the helper must say the same. */
+const BUILTIN = (id: string) => `Cannot find module '${id}': ${unavailableBuiltinReason(id)}`;
 const NOT_BUNDLED = (id: string) => `Cannot find module '${id}': fnmesh isolates cannot import modules; bundle dependencies into the function code`;
 
 async function rewritten(code: string): Promise<string> {
@@ -111,7 +113,11 @@ describe("rewriteDynamicImports: the helper's name", () => {
 
 describe("rewriteDynamicImports: the helper rejects as the linker does", () => {
   const cases: Array<[string, string]> = [
-    ["fs", BUILTIN("fs")],
+    ["fs", "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet"],
+    ["node:child_process", "Cannot find module 'node:child_process': fnmesh runs functions in V8 isolates, where child_process is not available"],
+    ["worker_threads", "Cannot find module 'worker_threads': fnmesh runs functions in V8 isolates, where worker_threads is not available"],
+    // Bundled only when named literally; a helper call means the name was computed.
+    ["node:events", `Cannot find module 'node:events': fnmesh bundles the built-in events only where the code names it literally, as in require("events")`],
     ["node:fs", BUILTIN("node:fs")],
     ["fs/promises", BUILTIN("fs/promises")],
     ["node:test", BUILTIN("node:test")],
@@ -134,7 +140,7 @@ describe("rewriteDynamicImports: the helper rejects as the linker does", () => {
     assert.deepEqual(await rejection(promise), { name: "Error", message: BUILTIN("node:child_process"), code: "ERR_MODULE_NOT_FOUND" });
   });
 
-  test("built-in or not agrees with isBuiltin for every built-in, both spellings", async () => {
+  test("built-in or not agrees with isBuiltin, and the reason with protocol's, for every built-in, both spellings", async () => {
     const ids = [...builtinModules, ...builtinModules.map((id) => `node:${id}`), "node:node:fs", "internal/test", "node:internal/test", "FS", "fs/"];
     const { out: results } = (await run(`globalThis.out = ${JSON.stringify(ids)}.map((id) => import(id));`)) as { out: Promise<unknown>[] };
     for (const [index, id] of ids.entries()) {

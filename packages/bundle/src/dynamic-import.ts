@@ -8,21 +8,23 @@
  * Limit: code compiled at run time (`eval`, `new Function`, the Function constructor reached by any
  * route) is never seen here; an `import()` in it still rejects with "Not supported".
  */
-import { builtinModules } from "node:module";
-
 import { init, parse, type DynamicImport, type Import } from "es-module-lexer";
 
 /** The helper's name unless the code already holds it (see `helperName`). */
 export const DYNAMIC_IMPORT_HELPER = "__fnmesh_dynamic_import";
 
-/** `isBuiltin` semantics as data: "fs", "node:fs", "fs/promises", but "node:test" only prefixed. */
-const BUILTIN_IDS = [...new Set(builtinModules.flatMap((id) => (id.startsWith("node:") ? [id] : [id, `node:${id}`])))].sort();
+import { missingModuleSource } from "./missing-module.ts";
 
 export interface DynamicImportRewrite {
   /** The code with every dynamic import turned into a call of the helper. */
   code: string;
   /** The helper's declaration, to put before `code` in the same scope. */
   helper: string;
+  /**
+   * The helper's name. `<name>.missing(id, code, how)` returns the "Cannot find module" error
+   * (missing-module.ts), for the banner's `require`.
+   */
+  name: string;
 }
 
 /**
@@ -48,7 +50,11 @@ export async function rewriteDynamicImports(code: string): Promise<DynamicImport
     out += code.slice(last, record.importStart) + name + (head.match(/\r\n|[\n\r\u2028\u2029]/g) ?? []).join("");
     last = record.dynamicStart;
   }
-  return { code: out + code.slice(last), helper: helperSource(name) };
+  return {
+    code: out + code.slice(last),
+    helper: helperSource(name),
+    name,
+  };
 }
 
 function lex(code: string): readonly Import[] {
@@ -76,14 +82,12 @@ function helperName(code: string): string {
  * An async function, so evaluating the specifier goes as for `import()`: the argument expression
  * is evaluated before the call, and a throwing string conversion rejects. A template literal, not
  * `String()`, converts it: that is the spec's ToString, which rejects a Symbol as `import()` does.
- * An options argument is ignored. The messages are the linker's (load-bundle.ts).
+ * An options argument is ignored. Its `missing` property builds the error (missing-module.ts); the
+ * banner's `require` uses it too, so both say the same as the executor's linker.
  */
 function helperSource(name: string): string {
   return `async function ${name}(specifier) {
-  const id = \`\${specifier}\`;
-  const builtin = ${JSON.stringify(BUILTIN_IDS)}.includes(id);
-  const error = new Error("Cannot find module '" + id + "': " + (builtin ? "Node.js built-in modules are not available in fnmesh isolates" : "fnmesh isolates cannot import modules; bundle dependencies into the function code"));
-  error.code = "ERR_MODULE_NOT_FOUND";
-  throw error;
-}`;
+  throw ${name}.missing(\`\${specifier}\`, "ERR_MODULE_NOT_FOUND", "import");
+}
+${name}.missing = ${missingModuleSource("missing")};`;
 }

@@ -1,7 +1,8 @@
 /**
  * @fnmesh/bundle: turns a Lambda deployment package (CreateFunction's `ZipFile`) and its
  * `Handler` into one self-contained ES module that an isolate can evaluate without a filesystem
- * or Node.js built-ins. Ingest calls it at deploy time; the executor evaluates the result.
+ * or Node.js (the pure-JavaScript built-ins it uses are bundled in). Ingest calls it at deploy
+ * time; the executor evaluates the result.
  *
  * ```ts
  * import { buildBundle, unpackZip, BundleError } from "@fnmesh/bundle";

@@ -68,12 +68,20 @@ export function describeSandboxRuntimeFailures(name: string, create: RuntimeFact
       assert.equal(rt.stats().isolates, 0);
     });
 
-    test("importing a Node built-in fails with a clear error", async () => {
+    test("importing a Node built-in the bundle did not supply fails with a clear error", async () => {
       await using rt = runtime();
       const code = `import fs from "fs";\nconst handler = async () => fs.readFileSync("/etc/passwd", "utf8");\nconst userModule = { handler };\nexport { userModule };\n`;
       const outcome = failed(await invoke(rt, testFunction(code)));
       assert.equal(outcome.error.errorType, "Runtime.ImportModuleError");
-      assert.match(outcome.error.errorMessage, /Cannot find module 'fs': Node\.js built-in modules are not available in fnmesh isolates/);
+      assert.equal(outcome.error.errorMessage, "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet");
+    });
+
+    test("importing a built-in an isolate cannot have names the module and why", async () => {
+      await using rt = runtime();
+      const code = `import { fork } from "node:cluster";\nconst userModule = { handler: async () => typeof fork };\nexport { userModule };\n`;
+      const outcome = failed(await invoke(rt, testFunction(code)));
+      assert.equal(outcome.error.errorType, "Runtime.ImportModuleError");
+      assert.equal(outcome.error.errorMessage, "Cannot find module 'node:cluster': fnmesh runs functions in V8 isolates, where cluster is not available");
     });
 
     test("a top-level throw fails init and the isolate is not kept", async () => {

@@ -181,12 +181,12 @@ exports.handler = async () => ({
   globalRequire: typeof globalThis.require,
 });`,
     });
-    const notFound = (id: string) => ({
-      name: "Error", code: "MODULE_NOT_FOUND",
-      message: `Cannot find module '${id}': fnmesh functions cannot load Node.js built-ins or modules named at run time`,
-    });
+    const notFound = (message: string) => ({ name: "Error", code: "MODULE_NOT_FOUND", message });
     assert.deepEqual(okResult(await h.invoke(fn)), {
-      fs: notFound("fs"), childProcess: notFound("node:child_process"), computed: notFound("worker_threads"), globalRequire: "undefined",
+      fs: notFound("Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet"),
+      childProcess: notFound("Cannot find module 'node:child_process': fnmesh runs functions in V8 isolates, where child_process is not available"),
+      computed: notFound("Cannot find module 'worker_threads': fnmesh runs functions in V8 isolates, where worker_threads is not available"),
+      globalRequire: "undefined",
     });
   });
 
@@ -194,7 +194,7 @@ exports.handler = async () => ({
     const fn = await deployFunction(h, `import { execSync } from "node:child_process";\nexport const handler = async () => String(execSync("id"));`);
     assert.deepEqual(functionError(await h.invoke(fn)), {
       errorType: "Runtime.ImportModuleError",
-      errorMessage: "Cannot find module 'node:child_process': Node.js built-in modules are not available in fnmesh isolates",
+      errorMessage: "Cannot find module 'node:child_process': fnmesh runs functions in V8 isolates, where child_process is not available",
       trace: [],
     });
   });
@@ -222,8 +222,8 @@ export const handler = async () => {
   return messages;
 };`);
     assert.deepEqual(okResult(await h.invoke(fn)), [
-      "Cannot find module 'fs': Node.js built-in modules are not available in fnmesh isolates",
-      "Cannot find module 'node:child_process': Node.js built-in modules are not available in fnmesh isolates",
+      "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet",
+      "Cannot find module 'node:child_process': fnmesh runs functions in V8 isolates, where child_process is not available",
     ]);
   });
 

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { isBuiltin } from "node:module";
+import { unavailableBuiltinReason } from "@fnmesh/protocol";
 import type ivm from "isolated-vm";
 import { toScriptSource } from "../bundle-source.ts";
 import { importError, syntaxError } from "../outcome.ts";
@@ -112,6 +113,6 @@ export async function loadModule(target: BundleTarget, code: string): Promise<Lo
 
 function unresolvableImportMessage(specifier: string): string {
   return isBuiltin(specifier)
-    ? `Cannot find module '${specifier}': Node.js built-in modules are not available in fnmesh isolates`
+    ? `Cannot find module '${specifier}': ${unavailableBuiltinReason(specifier)}`
     : `Cannot find module '${specifier}': fnmesh isolates cannot import modules; bundle dependencies into the function code`;
 }

@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+
+import { strToU8, zipSync } from "fflate";
+
+import { buildBundle, type BuildResult, type BuildSuccess } from "./build.ts";
+import { resolveExport } from "./export-path.ts";
+import { unpackZip } from "./zip.ts";
+
+// The bundles run in this Node process: these tests check resolution and the polyfills' results;
+// services/executor/test/lambda-compat-builtins.test.ts runs the same kind of handlers in isolates.
+
+async function bundle(sources: Record<string, string>, handler = "index.handler"): Promise<BuildResult> {
+  const zip = zipSync(Object.fromEntries(Object.entries(sources).map(([path, text]) => [path, strToU8(text)])));
+  return buildBundle({ files: unpackZip(zip), handler });
+}
+
+function assertOk(result: BuildResult): asserts result is BuildSuccess {
+  assert.ok(result.ok, `expected a bundle, got ${JSON.stringify(result)}`);
+}
+
+async function invoke(sources: Record<string, string>, handler = "index.handler", event: unknown = {}): Promise<unknown> {
+  const result = await bundle(sources, handler);
+  assertOk(result);
+  const dir = await mkdtemp(join(tmpdir(), "fnmesh-builtins-test-"));
+  try {
+    const file = join(dir, "bundle.mjs");
+    await writeFile(file, result.code);
+    const { userModule } = (await import(pathToFileURL(file).href)) as { userModule: unknown };
+    const fn = resolveExport(userModule, result.exportPath);
+    assert.equal(typeof fn, "function");
+    return await (fn as (event: unknown) => unknown)(event);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe("buildBundle: Node.js built-ins available in isolates are bundled", () => {
+  test("ESM import { Buffer } from 'node:buffer', and the global Buffer", async () => {
+    const sources = {
+      "index.mjs": "import { Buffer as B } from 'node:buffer';\nexport const handler = () => [B.from('héllo').toString('base64'), Buffer.from('aGk=', 'base64').toString(), Buffer === B];",
+    };
+    assert.deepEqual(await invoke(sources), ["aMOpbGxv", "hi", true]);
+  });
+
+  test("CJS require('node:events') and bare 'events' are one module, and win over node_modules/events", async () => {
+    const sources = {
+      "index.js": [
+        "const EventEmitter = require('node:events');",
+        "const { once } = require('events');",
+        "exports.handler = async () => {",
+        "  const e = new EventEmitter(); const seen = [];",
+        "  e.on('x', (v) => seen.push(v)); e.emit('x', 1);",
+        "  setTimeout(() => e.emit('y', 2), 1);",
+        "  const [y] = await once(e, 'y');",
+        "  return [seen, y, EventEmitter === require('events'), EventEmitter.EventEmitter === EventEmitter];",
+        "};",
+      ].join("\n"),
+      "node_modules/events/index.js": "module.exports = 'the package, not the built-in';",
+    };
+    assert.deepEqual(await invoke(sources), [[1], 2, true, true]);
+  });
+
+  test("util: format, inspect, promisify, types, deprecate, inherits, TextEncoder", async () => {
+    const sources = {
+      "index.mjs": [
+        "import util, { format, inspect, promisify, types } from 'util';",
+        "const sleep = promisify((ms, cb) => setTimeout(() => cb(null, ms), ms));",
+        "function A() {} function B() {} util.inherits(B, A);",
+        "export const handler = async () => [",
+        "  format('%s=%d', 'a', 1), inspect({ a: [1, { b: 2 }] }), await sleep(1), types.isPromise(Promise.resolve()),",
+        "  typeof util.deprecate(() => 1, 'old'), new B() instanceof A, new util.TextEncoder().encode('é').length,",
+        "];",
+      ].join("\n"),
+    };
+    assert.deepEqual(await invoke(sources), ["a=1", "{ a: [ 1, { b: 2 } ] }", 1, true, "function", true, 2]);
+  });
+
+  test("path, querystring, string_decoder, url (posix, Node's texts)", async () => {
+    const sources = {
+      "index.js": [
+        "const path = require('path'); const qs = require('node:querystring');",
+        "const { StringDecoder } = require('string_decoder'); const url = require('node:url');",
+        "exports.handler = () => {",
+        "  const d = new StringDecoder('utf8'); const bytes = Buffer.from('€');",
+        "  const text = d.write(bytes.subarray(0, 1)) + d.write(bytes.subarray(1)) + d.end();",
+        "  let scheme; try { url.fileURLToPath('http://x/'); } catch (e) { scheme = [e.code, e.message]; }",
+        "  return [path.join('/a', 'b', '../c'), path.resolve('x'), path.posix === path, qs.stringify({ a: [1, 2], b: 'x y' }), qs.parse('a=1&a=2&b=x%20y'),",
+        "    text, url.fileURLToPath('file:///var/task/a%20b.js'), url.pathToFileURL('/tmp/a b#c').href, scheme,",
+        "    url.parse('http://u@h:8/p?q=1', true).query.q, url.URL === URL];",
+        "};",
+      ].join("\n"),
+    };
+    assert.deepEqual(await invoke(sources), [
+      "/a/c", join(process.cwd(), "x"), true, "a=1&a=2&b=x%20y", { a: ["1", "2"], b: "x y" },
+      "€", "/var/task/a b.js", "file:///tmp/a%20b%23c", ["ERR_INVALID_URL_SCHEME", "The URL must be of scheme file"],
+      "1", true,
+    ]);
+  });
+
+  test("assert.deepStrictEqual throws an AssertionError with Node's message shape; assert/strict", async () => {
+    const sources = {
+      "index.mjs": [
+        "import assert from 'node:assert'; import strict from 'assert/strict';",
+        "export const handler = () => {",
+        "  try { assert.deepStrictEqual({ a: 1 }, { a: 2 }); } catch (e) {",
+        "    return [e.name, e.code, e.message.split('\\n')[0], e instanceof assert.AssertionError, strict.equal === assert.strictEqual];",
+        "  }",
+        "};",
+      ].join("\n"),
+    };
+    assert.deepEqual(await invoke(sources), ["AssertionError", "ERR_ASSERTION", "Expected values to be strictly deep-equal:", true, true]);
+  });
+
+  test("stream.Readable.from through a Transform with stream/promises.pipeline", async () => {
+    const sources = {
+      "index.mjs": [
+        "import { Readable, Transform, Writable } from 'node:stream';",
+        "import { pipeline } from 'stream/promises';",
+        "export const handler = async () => {",
+        "  const out = [];",
+        "  const upper = new Transform({ objectMode: true, transform(chunk, _, done) { done(null, String(chunk).toUpperCase()); } });",
+        "  await pipeline(Readable.from(['a', 'b', 'c']), upper, new Writable({ objectMode: true, write(chunk, _, done) { out.push(chunk); done(); } }));",
+        "  return out;",
+        "};",
+      ].join("\n"),
+    };
+    assert.deepEqual(await invoke(sources), ["A", "B", "C"]);
+  });
+
+  test("timers and timers/promises, and dynamic import() of node:x and bare x", async () => {
+    const sources = {
+      "index.mjs": [
+        "export const handler = async () => {",
+        "  const { setTimeout: sleep } = await import('node:timers/promises');",
+        "  const timers = await import('timers');",
+        "  const aborted = await sleep(1000, 'x', { signal: AbortSignal.abort() }).catch((e) => [e.name, e.code]);",
+        "  return [await sleep(1, 'done'), typeof timers.setImmediate, timers.promises.setTimeout === sleep, aborted];",
+        "};",
+      ].join("\n"),
+    };
+    assert.deepEqual(await invoke(sources), ["done", "function", true, ["AbortError", "ABORT_ERR"]]);
+  });
+
+  test("a handler using no built-in carries none; one naming Buffer carries only buffer", async () => {
+    const none = await bundle({ "index.mjs": "export const handler = () => 1;" });
+    const buffer = await bundle({ "index.js": "exports.handler = () => Buffer.byteLength('x');" });
+    assertOk(none);
+    assertOk(buffer);
+    assert.doesNotMatch(none.code, /fnmesh-node-builtin:node:/);
+    assert.match(buffer.code, /fnmesh-node-builtin:node:buffer/);
+    assert.doesNotMatch(buffer.code, /fnmesh-node-builtin:node:(events|util|stream)/);
+  });
+
+  test("the same package gives the same bundle", async () => {
+    const sources = { "index.js": "const util = require('util'); exports.handler = () => util.format('%j', Buffer.from('a'));" };
+    const [first, second] = [await bundle(sources), await bundle(sources)];
+    assertOk(first);
+    assertOk(second);
+    assert.equal(first.sha256, second.sha256);
+  });
+
+  test("size of a handler importing buffer + events + util (printed)", async (t) => {
+    const base = await bundle({ "index.mjs": "export const handler = () => 1;" });
+    const withBuiltins = await bundle({
+      "index.mjs": "import { Buffer } from 'node:buffer';\nimport { EventEmitter } from 'node:events';\nimport util from 'node:util';\nexport const handler = () => [Buffer, EventEmitter, util];",
+    });
+    assertOk(base);
+    assertOk(withBuiltins);
+    t.diagnostic(`bundle bytes: no built-ins ${base.code.length}, buffer+events+util ${withBuiltins.code.length}`);
+    assert.ok(withBuiltins.code.length > base.code.length);
+  });
+});
+
+describe("buildBundle: built-ins isolates cannot have", () => {
+  test("require('child_process') fails when called, naming the module and why", async () => {
+    const sources = { "index.js": "exports.handler = () => { try { require('child_process'); } catch (e) { return [e.code, e.message]; } };" };
+    assert.deepEqual(await invoke(sources), [
+      "MODULE_NOT_FOUND",
+      "Cannot find module 'child_process': fnmesh runs functions in V8 isolates, where child_process is not available",
+    ]);
+  });
+
+  test("a static import of node:net stays an import for the executor's linker", async () => {
+    const result = await bundle({ "index.mjs": "import { createServer } from 'node:net';\nexport const handler = () => createServer;" });
+    assertOk(result);
+    assert.match(result.code, /^import \{ createServer \} from "node:net";$/m);
+  });
+});

@@ -1,0 +1,2 @@
+// node:assert: the `assert` package (Node's assert, AssertionError messages included).
+module.exports = require("assert/");

@@ -1,0 +1,2 @@
+// readable-stream asks for the `process` package; the isolate has its own `process`.
+module.exports = globalThis.process;

@@ -1,0 +1,3 @@
+// The `url` package asks for `qs`; Node's url.parse(…, true) and url.format use querystring.
+const querystring = require("node:querystring");
+module.exports = { parse: querystring.parse, stringify: querystring.stringify };
