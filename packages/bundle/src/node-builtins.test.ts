@@ -91,14 +91,15 @@ describe("buildBundle: Node.js built-ins available in isolates are bundled", () 
         "  let scheme; try { url.fileURLToPath('http://x/'); } catch (e) { scheme = [e.code, e.message]; }",
         "  return [path.join('/a', 'b', '../c'), path.resolve('x'), path.posix === path, qs.stringify({ a: [1, 2], b: 'x y' }), qs.parse('a=1&a=2&b=x%20y'),",
         "    text, url.fileURLToPath('file:///var/task/a%20b.js'), url.pathToFileURL('/tmp/a b#c').href, scheme,",
-        "    url.parse('http://u@h:8/p?q=1', true).query.q, url.URL === URL];",
+        "    url.parse('http://u@h:8/p?q=1', true).query.q, url.URL === URL,",
+        "    url.format(new URL('http://u:p@h/p?q#f'), { auth: false, fragment: false }), url.format({ protocol: 'https', host: 'h', pathname: '/x', query: { a: 1 } })];",
         "};",
       ].join("\n"),
     };
     assert.deepEqual(await invoke(sources), [
       "/a/c", join(process.cwd(), "x"), true, "a=1&a=2&b=x%20y", { a: ["1", "2"], b: "x y" },
       "€", "/var/task/a b.js", "file:///tmp/a%20b%23c", ["ERR_INVALID_URL_SCHEME", "The URL must be of scheme file"],
-      "1", true,
+      "1", true, "http://h/p?q", "https://h/x?a=1",
     ]);
   });
 

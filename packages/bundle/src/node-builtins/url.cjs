@@ -29,6 +29,18 @@ function pathToFileURL(filepath) {
   return new URL(`file://${encoded}`);
 }
 
+// Node's url.format(URL, { auth, fragment, search }): each defaults to true.
+function formatURL(value, options = {}) {
+  const url = new URL(value.href);
+  if (options.auth === false) {
+    url.username = "";
+    url.password = "";
+  }
+  if (options.fragment === false) url.hash = "";
+  if (options.search === false) url.search = "";
+  return url.href;
+}
+
 function urlToHttpOptions(url) {
   const options = {
     protocol: url.protocol,
@@ -49,7 +61,7 @@ module.exports = {
   URLSearchParams: globalThis.URLSearchParams,
   Url: legacy.Url,
   parse: legacy.parse,
-  format: (value, options) => (value instanceof URL && options === undefined ? value.href : legacy.format(value)),
+  format: (value, options) => (value instanceof URL ? formatURL(value, options) : legacy.format(value)),
   resolve: legacy.resolve,
   resolveObject: legacy.resolveObject,
   fileURLToPath,
