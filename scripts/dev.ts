@@ -117,9 +117,19 @@ function spawnService(instance: Instance): void {
   const child = spawn(command ?? process.execPath, args, { env: instance.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   instance.child = child;
   instance.startedAt = Date.now();
-  const prefix = (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).map((l) => `[${name}] ${l}\n`).join("");
-  child.stdout?.on("data", (c: Buffer) => process.stdout.write(prefix(c)));
-  child.stderr?.on("data", (c: Buffer) => process.stderr.write(prefix(c)));
+  // Whole lines only: a chunk may end mid-line, and a prefixed half-line would garble a JSON log line.
+  const relay = (from: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
+    let rest = "";
+    from?.on("data", (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split("\n");
+      rest = lines.pop() ?? "";
+      const text = lines.filter(Boolean).map((l) => `[${name}] ${l}\n`).join("");
+      if (text) out.write(text);
+    });
+    from?.on("end", () => { if (rest) out.write(`[${name}] ${rest}\n`); rest = ""; });
+  };
+  relay(child.stdout, process.stdout);
+  relay(child.stderr, process.stderr);
   child.on("exit", (code, signal) => {
     if (stopping) return;
     const how = signal ?? `code ${code}`;
