@@ -3,6 +3,7 @@
  * `traceId`. Logging never throws: a field that cannot be serialised is replaced, not fatal.
  */
 import { trace, type Context, context as otelContext } from "@opentelemetry/api";
+import { stderrWriter } from "./batched-stderr.ts";
 
 export const LogLevels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevelName = keyof typeof LogLevels;
@@ -21,7 +22,7 @@ export interface Logger {
 export interface LoggerOptions {
   service: string;
   level?: LogLevelName;
-  /** Where lines go; defaults to stderr so stdout stays free for a CLI's output. */
+  /** Where lines go; defaults to stderr (so stdout stays free for a CLI's output), one write per event-loop turn. */
   write?: (line: string) => void;
   base?: LogFields;
 }
@@ -33,7 +34,7 @@ function serialise(value: unknown): unknown {
 
 export function createLogger(options: LoggerOptions): Logger {
   const min = LogLevels[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const write = options.write ?? ((line: string) => stderrWriter().write(line));
   const base = { service: options.service, ...options.base };
 
   const emit = (level: LogLevelName, msg: string, fields?: LogFields, ctx?: Context): void => {
