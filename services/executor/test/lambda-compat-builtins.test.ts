@@ -47,6 +47,7 @@ util.inherits(Derived, Base);
 export const handler = async () => ({
   format: util.format("%s=%d", "a", 1),
   inspect: util.inspect({ a: [1, { b: 2 }] }),
+  inspectMore: [new Map([["k", 1n]]), new Set([Symbol("s")]), new (class Point { x = 1 })()].map((value) => util.inspect(value)),
   promisified: await wait(2),
   isPromise: util.types.isPromise(Promise.resolve()),
   encoded: Array.from(new util.TextEncoder().encode("é")),
@@ -54,7 +55,7 @@ export const handler = async () => ({
   inherits: new Derived() instanceof Base,
 });`);
     assert.deepEqual(okResult(await h.invoke(fn)), {
-      format: "a=1", inspect: "{ a: [ 1, { b: 2 } ] }", promisified: 4, isPromise: true, encoded: [195, 169], deprecated: "still works", inherits: true,
+      format: "a=1", inspect: "{ a: [ 1, { b: 2 } ] }", inspectMore: ["Map(1) { 'k' => 1n }", "Set(1) { Symbol(s) }", "Point { x: 1 }"], promisified: 4, isPromise: true, encoded: [195, 169], deprecated: "still works", inherits: true,
     });
   });
 
