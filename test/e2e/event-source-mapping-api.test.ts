@@ -17,6 +17,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
 import {
   CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand,
   ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, type CreateEventSourceMappingCommandInput, type ListEventSourceMappingsCommandInput,
@@ -80,6 +81,9 @@ const strip = <T extends { $metadata?: unknown; LastModified?: unknown }>(out: T
 test("a JetStream mapping: create (Creating), get (Enabled), disable, update, enable, delete (Deleting) — each published to EVENT_SOURCES_BUCKET", async () => {
   const fn = await createFunction();
   const stream = randomName("orders");
+  // The stream exists, so the stack's trigger starts the mapping without a problem to report and,
+  // with nothing published, LastProcessingResult stays "No records processed".
+  await (await jetstreamManager(stack.nc)).streams.add({ name: stream, subjects: [`${stream}.>`] });
   const filters = { Filters: [{ Pattern: JSON.stringify({ data: { kind: ["order"] } }) }] };
   const onFailure = natsArn("orders.failed");
   const created = await create({

@@ -18,7 +18,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import {
-  CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSourceMappingCommand, UpdateEventSourceMappingCommand,
+  CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, UpdateEventSourceMappingCommand,
 } from "@aws-sdk/client-lambda";
 import { PostgresChangeRecord } from "@fnmesh/protocol";
 import { publicationName, slotName } from "@fnmesh/pg-change-feed";
@@ -157,4 +157,29 @@ test("disabled, the mapping stops reading its slot; enabled again, it delivers w
     const pubs = await sql("SELECT 1 FROM pg_publication WHERE pubname = $1", [publicationName(uuid)]);
     return slots.rowCount === 0 && pubs.rowCount === 0;
   }, { name: "slot and publication dropped", timeoutMs: 60_000 });
+});
+
+test("LastProcessingResult: a PROBLEM naming FNMESH_PG_SOURCES for a source the trigger does not know; OK once a batch ran", async () => {
+  const fn = randomName("nosource").replace(/_/g, "-");
+  await stack.lambda.send(new CreateFunctionCommand({
+    FunctionName: fn, Runtime: "nodejs22.x", Role: `arn:aws:iam::${ACCOUNT}:role/test`, Handler: "index.handler",
+    Code: { ZipFile: zipOf({ "index.mjs": "export const handler = async () => 'ok';" }) },
+  }));
+  const missing = await stack.lambda.send(new CreateEventSourceMappingCommand({
+    FunctionName: fn, EventSourceArn: `arn:fnmesh:postgres:${stack.region}:${ACCOUNT}:table/nope/public.orders`, StartingPosition: "LATEST",
+  }));
+  assert.equal(missing.LastProcessingResult, "No records processed");
+  const problem = await eventually(async () => {
+    const got = await stack.lambda.send(new GetEventSourceMappingCommand({ UUID: missing.UUID }));
+    assert.match(got.LastProcessingResult ?? "", /^PROBLEM: /);
+    return got.LastProcessingResult ?? "";
+  }, { name: "the trigger's problem reported", timeoutMs: 60_000 });
+  assert.match(problem, /"nope".*FNMESH_PG_SOURCES/);
+  assert.doesNotMatch(problem, /postgres:\/\/[^@\s]*:[^@\s]*@/, "no password in the answer");
+
+  const { table, uuid } = await mappedTable();
+  await sql(`INSERT INTO ${table} VALUES (1, 'new', 1)`);
+  await eventually(async () => (await stack.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).LastProcessingResult === "OK",
+    { name: "OK after a successful batch", timeoutMs: 60_000 });
+  await stack.lambda.send(new DeleteEventSourceMappingCommand({ UUID: missing.UUID }));
 });

@@ -132,8 +132,10 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
       minify: false,
       write: false,
       logLevel: "silent",
-      // Code naming the global `Buffer` gets node:buffer's, as in Node.
+      // Code naming the global `Buffer` gets node:buffer's, as in Node; reads of `global.Buffer` and
+      // `globalThis.Buffer` too (assignments to them are left alone).
       inject: [BUFFER_GLOBAL],
+      define: { "global.Buffer": "Buffer", "globalThis.Buffer": "Buffer" },
       plugins: [nodeBuiltinsPlugin(), confineTo(root)],
     });
     // Added after esbuild, which never sees the banner: the helper's name is chosen from the output.

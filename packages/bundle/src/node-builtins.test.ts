@@ -47,6 +47,17 @@ describe("buildBundle: Node.js built-ins available in isolates are bundled", () 
     assert.deepEqual(await invoke(sources), ["aMOpbGxv", "hi", true]);
   });
 
+  test("global.Buffer and globalThis.Buffer read node:buffer's; a polyfilling assignment still builds", async () => {
+    const sources = {
+      "index.js": [
+        "globalThis.Buffer = globalThis.Buffer || require('buffer').Buffer;",
+        "const { Buffer: B } = require('node:buffer');",
+        "exports.handler = () => [global.Buffer === B, globalThis.Buffer === B, typeof globalThis.Buffer.from];",
+      ].join("\n"),
+    };
+    assert.deepEqual(await invoke(sources), [true, true, "function"]);
+  });
+
   test("CJS require('node:events') and bare 'events' are one module, and win over node_modules/events", async () => {
     const sources = {
       "index.js": [

@@ -12,7 +12,7 @@
  */
 export {
   subjects, subjectToken, EXECUTOR_QUEUE, ASYNC_STREAM, ASYNC_CONSUMER, LEGACY_ASYNC_CONSUMER, DLQ_STREAM, CODE_BUCKET,
-  FUNCTIONS_BUCKET, SCHEDULES_BUCKET, SCHEDULER_BUCKET, CONCURRENCY_BUCKET, EVENT_SOURCES_BUCKET, DeadLetterReason, SERVICES, codeKeys,
+  FUNCTIONS_BUCKET, SCHEDULES_BUCKET, SCHEDULER_BUCKET, CONCURRENCY_BUCKET, EVENT_SOURCES_BUCKET, EVENT_SOURCE_STATUS_BUCKET, DeadLetterReason, SERVICES, codeKeys,
   functionViewKeys, scheduleKeys, concurrencyKeys, eventSourceKeys, REGISTRY_QUEUE, S3_EVENTS_STREAM, S3_EVENTS_CONSUMER, CHANGES_STREAM,
   eventSourceConsumer,
 } from "./subjects.ts";
@@ -33,7 +33,7 @@ export type { DestinationTarget } from "./schemas/destination.ts";
 export { ScheduleView, ScheduleState, ActionAfterCompletion, ScheduleCompleted } from "./schemas/schedule-view.ts";
 export { ConcurrencyLedger } from "./schemas/concurrency.ts";
 export {
-  EventSourceMappingView, EventSourceMappingState, EventSource, EventSourceKind, StartingPosition, parseEventSourceArn, EVENT_SOURCE_ARN_FORMS, RESERVED_STREAM,
+  EventSourceMappingView, EventSourceMappingStatus, EventSourceMappingState, EventSource, EventSourceKind, StartingPosition, parseEventSourceArn, EVENT_SOURCE_ARN_FORMS, RESERVED_STREAM,
 } from "./schemas/event-source-mapping.ts";
 export { S3Notification, S3NotificationRecord } from "./schemas/s3-notification.ts";
 export { NatsEvent, NatsEventRecord, NatsEventSource, BatchItemFailures, EVENT_SOURCE_MAPPING_HEADER, type StreamFailureRecord } from "./schemas/nats-event.ts";

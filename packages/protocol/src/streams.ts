@@ -3,7 +3,7 @@
  * Plain data (this package imports no NATS client); @fnmesh/service-kit creates them from these.
  */
 import {
-  ASYNC_CONSUMER, ASYNC_STREAM, CHANGES_STREAM, S3_EVENTS_CONSUMER, S3_EVENTS_STREAM, CONCURRENCY_BUCKET, DLQ_STREAM, EVENT_SOURCES_BUCKET, FUNCTIONS_BUCKET, SCHEDULER_BUCKET, SCHEDULES_BUCKET, subjects,
+  ASYNC_CONSUMER, ASYNC_STREAM, CHANGES_STREAM, S3_EVENTS_CONSUMER, S3_EVENTS_STREAM, CONCURRENCY_BUCKET, DLQ_STREAM, EVENT_SOURCE_STATUS_BUCKET, EVENT_SOURCES_BUCKET, FUNCTIONS_BUCKET, SCHEDULER_BUCKET, SCHEDULES_BUCKET, subjects,
 } from "./subjects.ts";
 import { Limits } from "./schemas/invocation.ts";
 
@@ -103,4 +103,6 @@ export const kvBuckets = {
   concurrency: { name: CONCURRENCY_BUCKET, history: 1, description: "fnmesh concurrency ledgers: running invocations per holder, per limit" },
   /** Event source mapping views by UUID (ingest writes; trigger replicas watch). */
   eventSources: { name: EVENT_SOURCES_BUCKET, history: 1, description: "fnmesh event source mapping views, by UUID" },
+  /** What triggers last saw of each mapping (Lambda's LastProcessingResult), by UUID; written on changes only. */
+  eventSourceStatus: { name: EVENT_SOURCE_STATUS_BUCKET, history: 1, description: "fnmesh event source mapping status (last processing result), by UUID" },
 } as const satisfies Record<string, KvBucketDefinition>;

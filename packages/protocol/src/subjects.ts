@@ -59,6 +59,8 @@ export const CHANGES_STREAM = "FNMESH_CHANGES";
 export const eventSourceConsumer = (uuid: string) => `fnmesh-esm-${uuid}`;
 /** KV bucket of EventSourceMappingViews, keyed by mapping UUID (owner: ingest; readers: triggers). contract: never rename */
 export const EVENT_SOURCES_BUCKET = "fnmesh-event-sources";
+/** KV bucket of EventSourceMappingStatus by mapping UUID (writers: triggers; reader: ingest's API). contract: never rename */
+export const EVENT_SOURCE_STATUS_BUCKET = "fnmesh-event-source-status";
 
 /** Why a message sits in FNMESH_DLQ (its subject's last token). contract: added, never renamed */
 export const DeadLetterReason = {

@@ -17,10 +17,10 @@ after(async () => {
 });
 
 describe("Lambda compatibility: Node.js built-ins in the isolate", () => {
-  test("ESM import { Buffer } from 'node:buffer', and the global Buffer", async () => {
+  test("ESM import { Buffer } from 'node:buffer', and the global Buffer (also as globalThis.Buffer)", async () => {
     const fn = await deployFunction(h, `import { Buffer as B } from "node:buffer";
-export const handler = async () => [B.from("héllo").toString("base64"), Buffer.from("aGk=", "base64").toString("utf8"), Buffer === B, Buffer.isBuffer(B.alloc(1))];`);
-    assert.deepEqual(okResult(await h.invoke(fn)), ["aMOpbGxv", "hi", true, true]);
+export const handler = async () => [B.from("héllo").toString("base64"), Buffer.from("aGk=", "base64").toString("utf8"), Buffer === B, Buffer.isBuffer(B.alloc(1)), globalThis.Buffer === B];`);
+    assert.deepEqual(okResult(await h.invoke(fn)), ["aMOpbGxv", "hi", true, true, true]);
   });
 
   test("CommonJS require('node:events') and bare require('events'): one EventEmitter; once() on an isolate timer", async () => {

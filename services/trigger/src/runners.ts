@@ -31,6 +31,11 @@ export type SourceKinds = Partial<Record<EventSourceKind, SourceKind>>;
 export interface RunnerManagerOptions {
   kinds: SourceKinds;
   log: Logger;
+  /**
+   * Told when a runner fails to start (`PROBLEM: …`), starts again after failing (undefined), and
+   * when a mapping is deleted (undefined): what the API shows as LastProcessingResult.
+   */
+  onStatus?: (uuid: string, result: string | undefined) => void;
   /** First wait before starting a failed runner again (doubling, up to 30 s). Default 1000 ms. */
   restartBaseMs?: number;
 }
@@ -100,7 +105,10 @@ export function createRunnerManager(options: RunnerManagerOptions): RunnerManage
       } catch (err) {
         log.error("cleaning up a deleted event source mapping failed", { mapping: uuid, kind: cleanup.source.kind, err });
       }
-      if (slot.view === undefined) slots.delete(uuid);
+      if (slot.view === undefined) {
+        slots.delete(uuid);
+        options.onStatus?.(uuid, undefined);
+      }
       return;
     }
     if (!wanted || slot.runner) return;
@@ -115,11 +123,13 @@ export function createRunnerManager(options: RunnerManagerOptions): RunnerManage
     try {
       slot.runner = await kind.start(view);
       slot.runningSettings = settingsOf(view);
+      if (slot.failures > 0) options.onStatus?.(uuid, undefined);
       slot.failures = 0;
       log.info("event source mapping runner started", { mapping: uuid, kind: view.source.kind, function: view.functionName, revision: view.revision });
       // Stopped or changed while starting: the queued change (or stop) will see the runner.
     } catch (err) {
       slot.failures++;
+      options.onStatus?.(uuid, `PROBLEM: ${err instanceof Error ? err.message : String(err)}`);
       const delayMs = Math.min(30_000, base * 2 ** (slot.failures - 1));
       log.error("starting an event source mapping runner failed; trying again", { mapping: uuid, kind: view.source.kind, err, delayMs, failures: slot.failures });
       slot.retryTimer = setTimeout(() => { slot.retryTimer = undefined; enqueue(uuid, slot); }, delayMs);

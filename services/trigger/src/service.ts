@@ -11,8 +11,8 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createInvokeClient, type InvokeClient } from "@fnmesh/invoke";
 import { createS3Client } from "@fnmesh/s3-events";
-import { EventSourceKind } from "@fnmesh/protocol";
-import { ensureAsyncStream, serveHealth } from "@fnmesh/service-kit";
+import { EventSourceKind, kvBuckets } from "@fnmesh/protocol";
+import { ensureAsyncStream, openKvBucket, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
 import type { TriggerConfig } from "./config.ts";
 import { startMappingWatcher } from "./mapping-watcher.ts";
@@ -25,6 +25,7 @@ import { enforcePostgresSlotLag, type PostgresFeedDeps } from "./sources/postgre
 import { cleanupPostgresStream, startPostgresStream } from "./sources/postgres-stream.ts";
 import { startS3Binding, type S3Binding } from "./sources/s3-binding.ts";
 import { startS3Fanout } from "./sources/s3-fanout.ts";
+import { createStatusReporter } from "./status-reporter.ts";
 
 /** How often disabled Postgres mappings' slots are checked against FNMESH_PG_MAX_SLOT_LAG_BYTES. */
 const SLOT_LAG_CHECK_MS = 30_000;
@@ -54,7 +55,12 @@ export async function startTrigger(deps: TriggerDeps): Promise<Trigger> {
   // Invocations go to FNMESH_ASYNC, records fnmesh gives up on to FNMESH_DLQ.
   await ensureAsyncStream(nc, { replicas: config.jsReplicas });
   const invoker = createInvokeClient(nc);
-  const batchDeps = { nc, invoker, log, ...config.batches, ...(deps.onBatch ? { onBatch: deps.onBatch } : {}) };
+  const status = createStatusReporter(await openKvBucket(nc, kvBuckets.eventSourceStatus, { replicas: config.jsReplicas }), log);
+  const onBatch = (outcome: BatchOutcome) => {
+    if (outcome.invoked > 0) status.report(outcome.mapping, outcome.retried + outcome.sentToDestination > 0 ? "PROBLEM: Function call failed" : "OK");
+    deps.onBatch?.(outcome);
+  };
+  const batchDeps = { nc, invoker, log, ...config.batches, onBatch };
   const pgDeps: PostgresFeedDeps = {
     nc, sources: config.pgSources, log: log.child({ component: "postgres-feed" }), maxSlotLagBytes: config.maxSlotLagBytes, jsReplicas: config.jsReplicas,
   };
@@ -73,7 +79,9 @@ export async function startTrigger(deps: TriggerDeps): Promise<Trigger> {
     },
     ...deps.kinds?.({ invoker }),
   };
-  const runners = createRunnerManager({ kinds, log });
+  const runners = createRunnerManager({
+    kinds, log, onStatus: (uuid, result) => { if (result === undefined) status.clear(uuid); else status.report(uuid, result); },
+  });
   let table: MappingTable | undefined;
   const mappings = () => table?.values() ?? [];
   const binding: S3Binding | undefined = config.s3
@@ -114,6 +122,7 @@ export async function startTrigger(deps: TriggerDeps): Promise<Trigger> {
       await fanout?.stop();
       await binding?.stop();
       await runners.stop();
+      await status.settled();
     },
   };
 }

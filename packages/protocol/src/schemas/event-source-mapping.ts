@@ -57,6 +57,20 @@ export const EventSourceMappingView = z.object({
 });
 export type EventSourceMappingView = z.infer<typeof EventSourceMappingView>;
 
+/**
+ * What a trigger last saw of a mapping, answered as Lambda's LastProcessingResult: `OK` after a
+ * batch succeeded, `PROBLEM: <what>` when it could not start or a batch failed; absent, the API
+ * answers "No records processed". Written by triggers only when it changes.
+ */
+export const EventSourceMappingStatus = z.object({
+  v: z.literal(1),
+  uuid: z.uuid(),
+  lastProcessingResult: z.string().max(1024),
+  /** Epoch ms. */
+  at: z.number().int(),
+});
+export type EventSourceMappingStatus = z.infer<typeof EventSourceMappingStatus>;
+
 /** S3's bucket naming rules (lowercase, digits, dots, hyphens; 3–63; letter or digit at both ends). */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** NATS subject tokens: no whitespace; `*` a whole token; `>` a whole last token. */

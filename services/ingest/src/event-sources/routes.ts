@@ -31,6 +31,8 @@ export interface EventSourceRoutesDeps {
   views: MappingViewPublisher;
   functions: FunctionStore;
   account: AccountInfo;
+  /** What the triggers last reported of a mapping (LastProcessingResult), if anything. */
+  lastProcessingResult(uuid: string): Promise<string | undefined>;
 }
 
 export const EVENT_SOURCE_MAPPINGS_PATH = "/2015-03-31/event-source-mappings";
@@ -47,6 +49,8 @@ function pathUuid(c: Context<IngestEnv>): string {
 
 export function registerEventSourceRoutes(app: Hono<IngestEnv>, deps: EventSourceRoutesDeps): void {
   const { store, views, functions, account } = deps;
+  /** A status the triggers cannot report right now leaves the default answer, never fails the call. */
+  const resultOf = (uuid: string) => deps.lastProcessingResult(uuid).catch(() => undefined);
 
   /** The local function a FunctionName names ($LATEST only); refusals as Lambda words them. */
   async function functionOf(value: string | undefined, action: string): Promise<{ name: string; qualifier?: "$LATEST" }> {
@@ -81,7 +85,7 @@ export function registerEventSourceRoutes(app: Hono<IngestEnv>, deps: EventSourc
     c.set("op", "GetEventSourceMapping");
     const record = await store.get(pathUuid(c));
     if (!record) throw mappingNotFound();
-    return c.json(mappingConfiguration(record, sourceOf(record.eventSourceArn, account), account));
+    return c.json(mappingConfiguration(record, sourceOf(record.eventSourceArn, account), account, undefined, await resultOf(record.uuid)));
   });
 
   app.put(`${EVENT_SOURCE_MAPPINGS_PATH}/:uuid`, async (c) => {
@@ -134,8 +138,9 @@ export function registerEventSourceRoutes(app: Hono<IngestEnv>, deps: EventSourc
       ...(after !== undefined ? { after } : {}),
     });
     const last = page.mappings.at(-1);
+    const results = await Promise.all(page.mappings.map((m) => resultOf(m.uuid)));
     return c.json({
-      EventSourceMappings: page.mappings.map((m) => mappingConfiguration(m, sourceOf(m.eventSourceArn, account), account)),
+      EventSourceMappings: page.mappings.map((m, i) => mappingConfiguration(m, sourceOf(m.eventSourceArn, account), account, undefined, results[i])),
       ...(page.more && last ? { NextMarker: Buffer.from(last.uuid, "utf8").toString("base64url") } : {}),
     });
   });

@@ -20,7 +20,13 @@ export function mappingArn(account: AccountInfo, uuid: string): string {
   return `arn:${partitionOf(account.region)}:lambda:${account.region}:${account.accountId}:event-source-mapping:${uuid}`;
 }
 
-export function mappingConfiguration(m: EventSourceMappingRecord, source: EventSource, account: AccountInfo, state?: AnsweredState): Record<string, unknown> {
+/**
+ * `lastProcessingResult`: what a trigger reported (fnmesh-event-source-status); stream-like sources
+ * answer "No records processed" without one, per-message sources answer it only when there is one.
+ */
+export function mappingConfiguration(
+  m: EventSourceMappingRecord, source: EventSource, account: AccountInfo, state?: AnsweredState, lastProcessingResult?: string,
+): Record<string, unknown> {
   const streamLike = KIND_RULES[source.kind].batches;
   return {
     UUID: m.uuid,
@@ -36,7 +42,7 @@ export function mappingConfiguration(m: EventSourceMappingRecord, source: EventS
     ...(streamLike ? {
       BisectBatchOnFunctionError: false,
       DestinationConfig: { OnFailure: m.onFailure !== undefined ? { Destination: m.onFailure } : {} },
-      LastProcessingResult: "No records processed",
+      LastProcessingResult: lastProcessingResult ?? "No records processed",
       MaximumRecordAgeInSeconds: -1,
       MaximumRetryAttempts: m.maximumRetryAttempts,
       ParallelizationFactor: 1,
@@ -44,7 +50,7 @@ export function mappingConfiguration(m: EventSourceMappingRecord, source: EventS
       ...(m.startingPositionTimestamp ? { StartingPositionTimestamp: m.startingPositionTimestamp.getTime() / 1000 } : {}),
       StateTransitionReason: "User action",
       TumblingWindowInSeconds: 0,
-    } : { StateTransitionReason: "USER_INITIATED" }),
+    } : { StateTransitionReason: "USER_INITIATED", ...(lastProcessingResult !== undefined ? { LastProcessingResult: lastProcessingResult } : {}) }),
   };
 }
 
