@@ -81,10 +81,11 @@ describe("buildBundle: Node.js built-ins available in isolates are bundled", () 
       "index.js": [
         "const { inspect, format } = require('node:util');",
         "exports.handler = () => [new Map([[1, { a: [1, 2] }]]), new Set(['x']), Symbol('s'), 10n, new (class Foo { x = 1 })(), [1, , 3], Object.create(null)].map((v) => inspect(v))",
-        "  .concat([format('%o|%i|%f|%s|%d', { a: 1 }, '42.5', '1.5', 5n, '7'), inspect('x'.repeat(3), { colors: true })]);",
+        "  .concat([format('%o|%i|%f|%s|%d', { a: 1 }, '42.5', '1.5', 5n, '7'), inspect('x'.repeat(3), { colors: true }),",
+        "    inspect({ [inspect.custom]: () => 'custom' }), (inspect.defaultOptions.depth = 0, inspect({ a: { b: 1 } }))]);",
       ].join("\n"),
     };
-    const expected = ["Map(1) { 1 => { a: [ 1, 2 ] } }", "Set(1) { 'x' }", "Symbol(s)", "10n", "Foo { x: 1 }", "[ 1, <1 empty item>, 3 ]", "[Object: null prototype] {}", "{ a: 1 }|42|1.5|5n|7", "\u001b[32m'xxx'\u001b[39m"];
+    const expected = ["Map(1) { 1 => { a: [ 1, 2 ] } }", "Set(1) { 'x' }", "Symbol(s)", "10n", "Foo { x: 1 }", "[ 1, <1 empty item>, 3 ]", "[Object: null prototype] {}", "{ a: 1 }|42|1.5|5n|7", "\u001b[32m'xxx'\u001b[39m", "custom", "{ a: [Object] }"];
     assert.deepEqual(await invoke(sources), expected);
   });
 
