@@ -7,3 +7,5 @@ export { createInvokeClient, asyncMessageId } from "./invoke-client.ts";
 export type { InvokeClient, CallOptions, SyncOutcome, Enqueued } from "./invoke-client.ts";
 export { publishDeadLetter } from "./dead-letter.ts";
 export type { DeadLetter } from "./dead-letter.ts";
+export { deliverRecord } from "./deliver-record.ts";
+export type { RecordDeliveryDeps, RecordIds } from "./deliver-record.ts";

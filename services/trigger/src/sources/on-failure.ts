@@ -1,19 +1,16 @@
 /**
  * A JetStream-backed mapping's OnFailure destination: records that ran out of MaximumRetryAttempts
  * are described in one StreamFailureRecord (protocol) and sent where DestinationConfig.OnFailure
- * points, as the scheduler sends its destination records: another function (an Event invocation),
+ * points through @fnmesh/invoke's deliverRecord, as the scheduler sends its destination records: another function (an Event invocation),
  * a core NATS subject (at most once), or a JetStream subject a stream must store (PubAck). Resolves
  * once delivered as far as the kind promises; throws otherwise (the caller dead-letters instead).
  */
 import { createHash } from "node:crypto";
-import type { NatsConnection } from "@nats-io/transport-node";
-import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
-import type { InvokeClient } from "@fnmesh/invoke";
-import {
-  InvocationType, InvokeSource, LogType, parseDestinationArn, type EventSourceMappingView, type StreamFailureRecord,
-} from "@fnmesh/protocol";
+import type { JsMsg } from "@nats-io/jetstream";
+import { deliverRecord, type RecordDeliveryDeps } from "@fnmesh/invoke";
+import { parseDestinationArn, type EventSourceMappingView, type StreamFailureRecord } from "@fnmesh/protocol";
 
-export interface OnFailureDeps { nc: NatsConnection; js: JetStreamClient; invoker: InvokeClient }
+export type OnFailureDeps = RecordDeliveryDeps;
 
 export interface GivenUp {
   messages: JsMsg[];
@@ -65,21 +62,6 @@ export function streamFailureRecord(mapping: EventSourceMappingView, given: Give
 export async function deliverOnFailure(deps: OnFailureDeps, mapping: EventSourceMappingView, destination: string, record: StreamFailureRecord): Promise<void> {
   const target = parseDestinationArn(destination, accountOf(mapping));
   if ("error" in target) throw new Error(target.error);
-  const bytes = new TextEncoder().encode(JSON.stringify(record));
   const id = record.requestContext.requestId;
-  switch (target.kind) {
-    case "function":
-      await deps.invoker.enqueue({
-        v: 2, requestId: id, invocationType: InvocationType.Event, logType: LogType.None, function: target.name,
-        source: { kind: InvokeSource.Destination, arn: mapping.eventSourceArn }, attempt: 1, acceptedAt: Date.now(),
-      }, bytes);
-      return;
-    case "nats":
-      deps.nc.publish(target.subject, bytes);
-      await deps.nc.flush();
-      return;
-    case "jetstream":
-      await deps.js.publish(target.subject, bytes, { msgID: id });
-      return;
-  }
+  await deliverRecord(deps, target, new TextEncoder().encode(JSON.stringify(record)), { requestId: id, msgId: id, sourceArn: mapping.eventSourceArn });
 }
