@@ -52,21 +52,24 @@ export async function observeRuns(nc: NatsConnection, functionName: string): Pro
   const sub: Subscription = nc.subscribe(subjects.logs(functionName), {
     callback: (err, msg) => {
       if (err) { problems.push(`log subscription: ${err.message}`); return; }
-      let event: LogLine;
-      try { event = msg.json<LogLine>(); } catch { problems.push("a log message that is not JSON"); return; }
-      if (typeof event.requestId !== "string" || typeof event.line !== "string" || typeof event.time !== "number") return;
-      if (event.level === LogLevel.Error) errors++;
-      if (event.line.startsWith("START RequestId:")) {
-        const r = record(event.requestId);
-        if (r.starts++ === 0) r.startMs = event.time;
-      } else if (event.line.startsWith("REPORT RequestId:")) {
-        const r = record(event.requestId);
-        if (r.reports++ === 0) {
-          completed++;
-          if (tracked.has(event.requestId)) trackedCompleted++;
+      let batch: { events?: unknown };
+      try { batch = msg.json<{ events?: unknown }>(); } catch { problems.push("a log message that is not JSON"); return; }
+      if (!Array.isArray(batch.events)) { problems.push("a log message without events"); return; }
+      for (const event of batch.events as LogLine[]) {
+        if (typeof event.requestId !== "string" || typeof event.line !== "string" || typeof event.time !== "number") continue;
+        if (event.level === LogLevel.Error) errors++;
+        if (event.line.startsWith("START RequestId:")) {
+          const r = record(event.requestId);
+          if (r.starts++ === 0) r.startMs = event.time;
+        } else if (event.line.startsWith("REPORT RequestId:")) {
+          const r = record(event.requestId);
+          if (r.reports++ === 0) {
+            completed++;
+            if (tracked.has(event.requestId)) trackedCompleted++;
+          }
+          reports++;
+          r.reportMs = Number.isNaN(r.reportMs) ? event.time : Math.max(r.reportMs, event.time);
         }
-        reports++;
-        r.reportMs = Number.isNaN(r.reportMs) ? event.time : Math.max(r.reportMs, event.time);
       }
     },
   });

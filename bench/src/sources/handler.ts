@@ -73,16 +73,19 @@ export async function observeSources(nc: NatsConnection, functions: readonly str
   const subs = functions.map((fn) => nc.subscribe(subjects.logs(fn), {
     callback: (err, msg) => {
       if (err) { problems.push(`log subscription ${fn}: ${err.message}`); return; }
-      let event: LogLine;
-      try { event = msg.json<LogLine>(); } catch { problems.push("a log message that is not JSON"); return; }
-      if (typeof event.line !== "string") return;
-      if (event.level === LogLevel.Error) { if (problems.length < 20) problems.push(`${fn}: ${event.line.slice(0, 300)}`); return; }
-      const at = event.line.indexOf(MARK);
-      if (at < 0) return;
-      let data: ({ kind: "pg" } & Omit<PgBatch, "fn">) | ({ kind: "nats" } & Omit<NatsRun, "fn">);
-      try { data = JSON.parse(event.line.slice(at + MARK.length)) as typeof data; } catch { problems.push(`${fn}: an unreadable marked line`); return; }
-      if (data.kind === "pg") pg.push({ fn, start: data.start, n: data.n, runs: data.runs, commits: data.commits });
-      else nats.push({ fn, start: data.start, i: data.i, sentAt: data.sentAt });
+      let batch: { events?: unknown };
+      try { batch = msg.json<{ events?: unknown }>(); } catch { problems.push("a log message that is not JSON"); return; }
+      if (!Array.isArray(batch.events)) { problems.push(`${fn}: a log message without events`); return; }
+      for (const event of batch.events as LogLine[]) {
+        if (typeof event.line !== "string") continue;
+        if (event.level === LogLevel.Error) { if (problems.length < 20) problems.push(`${fn}: ${event.line.slice(0, 300)}`); continue; }
+        const at = event.line.indexOf(MARK);
+        if (at < 0) continue;
+        let data: ({ kind: "pg" } & Omit<PgBatch, "fn">) | ({ kind: "nats" } & Omit<NatsRun, "fn">);
+        try { data = JSON.parse(event.line.slice(at + MARK.length)) as typeof data; } catch { problems.push(`${fn}: an unreadable marked line`); continue; }
+        if (data.kind === "pg") pg.push({ fn, start: data.start, n: data.n, runs: data.runs, commits: data.commits });
+        else nats.push({ fn, start: data.start, i: data.i, sentAt: data.sentAt });
+      }
     },
   }));
   // The subscriptions are live on the server once a round trip has passed.

@@ -4,7 +4,7 @@
  */
 import { subjects } from "./subjects.ts";
 import { InvokeRequest, InvokeResult } from "./schemas/invocation.ts";
-import { LogEvent } from "./schemas/log.ts";
+import { LogBatch } from "./schemas/log.ts";
 import { HealthReply } from "./schemas/health.ts";
 
 export const Delivery = { Request: "request", JetStream: "jetstream", Publish: "publish" } as const;
@@ -13,6 +13,6 @@ export type Delivery = (typeof Delivery)[keyof typeof Delivery];
 export const catalog = {
   invoke: { subject: subjects.invoke, delivery: Delivery.Request, request: InvokeRequest, reply: InvokeResult, framed: true },
   asyncInvoke: { subject: subjects.async, delivery: Delivery.JetStream, message: InvokeRequest, framed: true },
-  logs: { subject: subjects.logs, delivery: Delivery.Publish, message: LogEvent, framed: false },
+  logs: { subject: subjects.logs, delivery: Delivery.Publish, message: LogBatch, framed: false },
   health: { subject: subjects.health, delivery: Delivery.Request, reply: HealthReply, framed: false },
 } as const;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { decodeFramed, decodeJson, encodeFramed, encodeJson } from "./codec.ts";
 import { InvokeRequest, type InvokeRequestInput } from "./schemas/invocation.ts";
-import { LogEvent } from "./schemas/log.ts";
+import { LogBatch, LogEvent } from "./schemas/log.ts";
 import { isFnmeshError } from "./errors.ts";
 
 const request: InvokeRequestInput = {
@@ -37,7 +37,9 @@ test("decoding rejects bad envelopes with a clear invalid_message error", () => 
 });
 
 test("plain JSON messages round-trip and validate enums", () => {
-  const event = { v: 1 as const, requestId: "r", function: "f", version: "$LATEST", time: 1, level: "INFO" as const, line: "hi" };
-  assert.deepEqual(decodeJson(LogEvent, encodeJson(LogEvent, event)), event);
-  assert.throws(() => decodeJson(LogEvent, encodeJson(LogEvent, { ...event, level: "LOUD" as "INFO" })), /level/);
+  const event = { requestId: "r", version: "$LATEST", time: 1, level: "INFO" as const, line: "hi" };
+  const batch = { v: 2 as const, function: "f", events: [event, { ...event, line: "there" }] };
+  assert.deepEqual(decodeJson(LogBatch, encodeJson(LogBatch, batch)), batch);
+  assert.throws(() => decodeJson(LogBatch, encodeJson(LogBatch, { ...batch, events: [{ ...event, level: "LOUD" as "INFO" }] })), /events\.0\.level/);
+  assert.throws(() => decodeJson(LogBatch, encodeJson(LogBatch, { ...batch, events: [] })), /events/);
 });

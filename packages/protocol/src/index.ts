@@ -38,7 +38,7 @@ export {
 export { S3Notification, S3NotificationRecord } from "./schemas/s3-notification.ts";
 export { NatsEvent, NatsEventRecord, NatsEventSource, BatchItemFailures, EVENT_SOURCE_MAPPING_HEADER, type StreamFailureRecord } from "./schemas/nats-event.ts";
 export { PostgresChangeRecord, PostgresChangeEventName, POSTGRES_EVENT_SOURCE } from "./schemas/postgres-change.ts";
-export { LogLevel, LogEvent } from "./schemas/log.ts";
+export { LogLevel, LogEvent, LogBatch } from "./schemas/log.ts";
 export { HealthReply } from "./schemas/health.ts";
 export { encodeJson, decodeJson, encodeFramed, decodeFramed } from "./codec.ts";
 export { ISOLATE_BUILTINS, IMPOSSIBLE_BUILTINS, isolateBuiltin, unavailableBuiltinReason } from "./node-builtins.ts";

@@ -5,7 +5,7 @@
  *   ├── invoke.<function>     request/reply   sync invocation, served by the executor queue group
  *   ├── async.<function>      JetStream       event invocations (stream FNMESH_ASYNC, msg id = request id),
  *   │                                         consumed by the scheduler, which runs them through invoke.<function>
- *   ├── logs.<function>       publish         one LogEvent per log line of an invocation
+ *   ├── logs.<function>       publish         one LogBatch per executor turn: the lines it wrote for that function
  *   ├── dlq.<reason>          JetStream       messages fnmesh could not process, with the reason (stream FNMESH_DLQ)
  *   ├── registry.schedule-completed  request/reply  a scheduler asks ingest to delete a fired one-off (ActionAfterCompletion DELETE)
  *   └── health.<service>      request/reply   readiness of each service instance (all reply)

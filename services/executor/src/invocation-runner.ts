@@ -1,19 +1,19 @@
 /**
  * Runs one decoded invocation in the sandbox and turns the outcome into Lambda's result: response
- * body, function error, START/END/REPORT framed log (one LogEvent per line on `fnmesh.logs.<fn>`,
- * queued on the caller's LogBatch) and the 4 KB tail. Platform failures become an `error` result, never a thrown exception.
+ * body, function error, START/END/REPORT framed log (each line a LogEvent for `fnmesh.logs.<fn>`,
+ * handed to the caller's LogSink) and the 4 KB tail. Platform failures become an `error` result, never a thrown exception.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { trace } from "@opentelemetry/api";
 import {
-  catalog, Component, encodeJson, Limits, LogLevel, LogType, toFnmeshError,
+  Component, Limits, LogLevel, LogType, toFnmeshError,
   type FunctionError, type FunctionSpec, type InvokeRequest, type InvokeResult,
 } from "@fnmesh/protocol";
 import { ErrorLogLabel, type InvocationOutcome, type SandboxRuntime } from "@fnmesh/sandbox";
 import type { Logger } from "@fnmesh/telemetry";
 import type { CodeCache } from "./code-cache.ts";
 import { endLine, functionLine, logTail, reportLine, startLine, timeoutLine } from "./lambda-log.ts";
-import type { LogBatch } from "./log-batch.ts";
+import type { LogSink } from "./outbox.ts";
 
 export interface RunnerDeps { runtime: SandboxRuntime; code: CodeCache; nc: NatsConnection; executorId: string; log: Logger }
 export interface RunResult { result: InvokeResult; body: Uint8Array }
@@ -42,16 +42,14 @@ const isUnreadableErrorDocument = (error: { errorType: string; trace: string[] }
 const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /** Runs `req` as the function `fn` (the spec its name resolved to); its log lines go to `logs`. */
-export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, fn: FunctionSpec, payload: Uint8Array, logs: LogBatch): Promise<RunResult> {
+export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, fn: FunctionSpec, payload: Uint8Array, logs: LogSink): Promise<RunResult> {
   const lines: string[] = [];
   const spanContext = trace.getActiveSpan()?.spanContext();
   const traceId = spanContext && spanContext.traceId !== "00000000000000000000000000000000" ? spanContext.traceId : undefined;
   const emit = (level: LogLevel, full: string, time = Date.now()) => {
     const line = full.length > MAX_LINE_CHARS ? `${full.slice(0, MAX_LINE_CHARS)} [fnmesh] line truncated` : full;
     lines.push(line);
-    logs.add(catalog.logs.subject(fn.name), encodeJson(catalog.logs.message, {
-      v: 1, requestId: req.requestId, function: fn.name, version: fn.version, time, level, line, ...(traceId ? { traceId } : {}),
-    }));
+    logs.log(fn.name, { requestId: req.requestId, version: fn.version, time, level, line, ...(traceId ? { traceId } : {}) });
   };
   emit(LogLevel.Platform, startLine(req.requestId, fn.version));
 

@@ -15,6 +15,7 @@ import { createCodeCache } from "./code-cache.ts";
 import { createConcurrencyLimiter } from "./concurrency-limiter.ts";
 import type { ExecutorConfig } from "./config.ts";
 import { serveSyncInvocations } from "./handlers/sync-invoke.ts";
+import { createOutbox } from "./outbox.ts";
 
 export interface ExecutorDeps { nc: NatsConnection; config: ExecutorConfig; log: Logger; tracer: Tracer; runtime?: SandboxRuntime }
 export interface Executor { readonly runtime: SandboxRuntime; stop(): Promise<void> }
@@ -39,7 +40,8 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
     local: localAdmission(limiter) });
   const runner = { runtime, code, nc, executorId: config.executorId, log: log2 };
   const health = serveHealth(nc, "executor");
-  const sync = serveSyncInvocations({ nc, runner, resolver, admission, log: log2, tracer });
+  const outbox = createOutbox(nc);
+  const sync = serveSyncInvocations({ nc, runner, resolver, admission, log: log2, tracer, outbox });
   await nc.flush();
   health.setReady(true);
   log2.info("executor ready", { concurrency: config.concurrency });
@@ -49,6 +51,7 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
       health.setReady(false, "stopping");
       // Stop taking work, let in-flight invocations finish, then free the isolates.
       await sync.drain();
+      outbox.flush();
       // Gives this executor's claims back at once instead of at lease expiry.
       await ledger.stop();
       health.stop();

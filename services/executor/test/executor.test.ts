@@ -11,7 +11,7 @@ import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/t
 import { zipSync, strToU8 } from "fflate";
 import { BUNDLE_FORMAT_VERSION, buildBundle, unpackZip } from "@fnmesh/bundle";
 import {
-  catalog, codeKeys, decodeFramed, decodeJson, encodeFramed, Header, LogEvent, subjects,
+  catalog, codeKeys, decodeFramed, decodeJson, encodeFramed, Header, LogBatch, subjects, type LogEvent,
   type CodeRef, type InvokeRequestInput, type InvokeResult,
 } from "@fnmesh/protocol";
 import { openFunctionBucket } from "@fnmesh/registry-view";
@@ -80,7 +80,7 @@ describe("executor over NATS", () => {
     h.set(Header.TraceParent, `00-${traceId}-${"ab".repeat(8)}-01`);
     const events: LogEvent[] = [];
     const fn = await publish("traced-fn", code);
-    const sub = nc.subscribe(subjects.logs(fn.name), { callback: (_e, m) => { events.push(decodeJson(LogEvent, m.data)); } });
+    const sub = nc.subscribe(subjects.logs(fn.name), { callback: (_e, m) => { events.push(...decodeJson(LogBatch, m.data).events); } });
     const { result } = await invoke(request(fn), "{}", h);
     assert.equal(result.status, "ok");
     await eventually(() => events.some((e) => e.line.startsWith("REPORT")), { name: "log events arrived" });
@@ -105,8 +105,9 @@ describe("executor over NATS", () => {
     const holder = request(fn);
     const starts: string[] = [];
     const sub = nc.subscribe(subjects.logs(fn.name), { callback: (_e, m) => {
-      const line = decodeJson(LogEvent, m.data).line;
-      if (line.startsWith(`START RequestId: ${holder.requestId}`)) starts.push(line);
+      for (const { line } of decodeJson(LogBatch, m.data).events) {
+        if (line.startsWith(`START RequestId: ${holder.requestId}`)) starts.push(line);
+      }
     } });
     await nc.flush();
     const held = invoke(holder, '{"hold":true}');

@@ -8,7 +8,7 @@ import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } fr
 import { zipSync, strToU8 } from "fflate";
 import { BUNDLE_FORMAT_VERSION, buildBundle, unpackZip } from "@fnmesh/bundle";
 import {
-  catalog, codeKeys, decodeFramed, decodeJson, encodeFramed, LogEvent,
+  catalog, codeKeys, decodeFramed, decodeJson, encodeFramed, LogBatch,
   type CodeRef, type FunctionSpec, type InvokeRequestInput, type InvokeResult,
 } from "@fnmesh/protocol";
 import { openFunctionBucket } from "@fnmesh/registry-view";
@@ -160,7 +160,7 @@ export interface LogWatch extends Disposable {
 /** Watches `fnmesh.logs.<functionName>`; call before invoking so no line is missed. */
 export async function watchLogs(h: ExecutorHarness, functionName: string): Promise<LogWatch> {
   const lines: string[] = [];
-  const sub = h.nc.subscribe(catalog.logs.subject(functionName), { callback: (_e, m) => { lines.push(decodeJson(LogEvent, m.data).line); } });
+  const sub = h.nc.subscribe(catalog.logs.subject(functionName), { callback: (_e, m) => { for (const e of decodeJson(LogBatch, m.data).events) lines.push(e.line); } });
   await h.nc.flush();
   return {
     lines,

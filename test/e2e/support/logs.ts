@@ -4,7 +4,7 @@
  * console lines always begin with a timestamp), so counting REPORT lines counts finished invocations.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodeJson, LogEvent, LogLevel, subjects } from "@fnmesh/protocol";
+import { decodeJson, LogBatch, LogLevel, subjects, type LogEvent } from "@fnmesh/protocol";
 
 export interface LogWatch extends Disposable {
   readonly events: readonly LogEvent[];
@@ -19,7 +19,7 @@ export interface LogWatch extends Disposable {
 /** Resolves once the server has the subscription, so no line published afterwards is missed. */
 export async function watchLogs(nc: NatsConnection, functionName: string): Promise<LogWatch> {
   const events: LogEvent[] = [];
-  const sub = nc.subscribe(subjects.logs(functionName), { callback: (_err, m) => { events.push(decodeJson(LogEvent, m.data)); } });
+  const sub = nc.subscribe(subjects.logs(functionName), { callback: (_err, m) => { events.push(...decodeJson(LogBatch, m.data).events); } });
   await nc.flush();
   const isReport = (e: LogEvent) => e.level === LogLevel.Platform && e.line.startsWith("REPORT RequestId: ");
   return {

@@ -11,11 +11,9 @@ export const LogLevel = {
 } as const;
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 
-/** One line of an invocation's log, published on `fnmesh.logs.<function>` as it happens. */
+/** One line of an invocation's log. */
 export const LogEvent = z.object({
-  v: z.literal(1),
   requestId: z.string(),
-  function: z.string(),
   version: z.string(),
   /** Epoch ms. */
   time: z.number(),
@@ -26,3 +24,16 @@ export const LogEvent = z.object({
   traceId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
 });
 export type LogEvent = z.infer<typeof LogEvent>;
+
+/**
+ * What `fnmesh.logs.<function>` carries: the lines an executor wrote for that function in one turn
+ * of its event loop (one or many invocations), in order. One message per line cost every hop — the
+ * executor's socket, nats-server, every subscriber — once per line; a busy executor now pays once
+ * per turn. Each line keeps its own request id and time.
+ */
+export const LogBatch = z.object({
+  v: z.literal(2),
+  function: z.string(),
+  events: z.array(LogEvent).min(1),
+});
+export type LogBatch = z.infer<typeof LogBatch>;

@@ -13,17 +13,18 @@ import type { FunctionResolver } from "@fnmesh/registry-view";
 import type { Logger } from "@fnmesh/telemetry";
 import type { Admission } from "../admission.ts";
 import { runInvocation, type RunnerDeps } from "../invocation-runner.ts";
-import { createLogBatch } from "../log-batch.ts";
+import type { Outbox } from "../outbox.ts";
 import { resolveFunction } from "../resolve-function.ts";
 
-export interface SyncInvokeDeps { nc: NatsConnection; runner: RunnerDeps; resolver: FunctionResolver; admission: Admission; log: Logger; tracer: Tracer }
+export interface SyncInvokeDeps {
+  nc: NatsConnection; runner: RunnerDeps; resolver: FunctionResolver; admission: Admission; log: Logger; tracer: Tracer;
+  /** Where log lines and replies are queued, to leave together once per event-loop turn. */
+  outbox: Outbox;
+}
 
-/** Longest a log line waits for its invocation's reply before it is published on its own. */
-const LOG_HOLD_MS = 100;
-
-function replyError(msg: Msg, requestId: string, err: FnmeshError): void {
+function replyError(outbox: Outbox, msg: Msg, requestId: string, err: FnmeshError): void {
   const result: InvokeResult = { v: 1, status: "error", requestId, error: err.toWire() };
-  msg.respond(encodeFramed(catalog.invoke.reply, result, new Uint8Array()));
+  outbox.reply(msg, encodeFramed(catalog.invoke.reply, result, new Uint8Array()));
 }
 
 export function serveSyncInvocations(deps: SyncInvokeDeps): Subscription {
@@ -39,7 +40,7 @@ async function handle(deps: SyncInvokeDeps, msg: Msg): Promise<void> {
     decoded = decodeFramed(catalog.invoke.request, msg.data, "invoke request");
   } catch (err) {
     deps.log.warn("rejected invalid invoke request", { subject: msg.subject, err });
-    replyError(msg, "unknown", toFnmeshError(err, Component.Executor));
+    replyError(deps.outbox, msg, "unknown", toFnmeshError(err, Component.Executor));
     return;
   }
   const { envelope, payload } = decoded;
@@ -49,7 +50,7 @@ async function handle(deps: SyncInvokeDeps, msg: Msg): Promise<void> {
     view = await resolveFunction(deps.resolver, envelope);
     release = await deps.admission.admit(view);
   } catch (err) {
-    replyError(msg, envelope.requestId, toFnmeshError(err, Component.Executor));
+    replyError(deps.outbox, msg, envelope.requestId, toFnmeshError(err, Component.Executor));
     return;
   }
   const fn = view.spec;
@@ -58,20 +59,15 @@ async function handle(deps: SyncInvokeDeps, msg: Msg): Promise<void> {
     "faas.invocation_id": envelope.requestId, "faas.name": fn.name, "faas.version": fn.version,
     "fnmesh.invocation_type": envelope.invocationType, "fnmesh.source": envelope.source.kind, "fnmesh.attempt": envelope.attempt,
   } }, parent);
-  const logs = createLogBatch(deps.nc, LOG_HOLD_MS);
   try {
-    const { result, body } = await context.with(trace.setSpan(parent, span), () => runInvocation(deps.runner, envelope, fn, payload, logs));
+    const { result, body } = await context.with(trace.setSpan(parent, span), () => runInvocation(deps.runner, envelope, fn, payload, deps.outbox));
     span.setAttribute("faas.coldstart", result.status !== "error" && result.cold);
-    // Lines before the reply, as before, and in the same socket write.
-    logs.flush();
-    msg.respond(encodeFramed(catalog.invoke.reply, result, body));
+    deps.outbox.reply(msg, encodeFramed(catalog.invoke.reply, result, body));
   } catch (err) {
     // runInvocation turns failures into results; this is a last line of defence for the reply.
     deps.log.error("sync invocation crashed", { requestId: envelope.requestId, err });
-    logs.flush();
-    replyError(msg, envelope.requestId, toFnmeshError(err, Component.Executor));
+    replyError(deps.outbox, msg, envelope.requestId, toFnmeshError(err, Component.Executor));
   } finally {
-    logs.flush();
     span.end();
     release();
   }
