@@ -171,6 +171,21 @@ describe("buildBundle: Node.js built-ins available in isolates are bundled", () 
     assert.deepEqual(await invoke(sources), ["done", "function", true, ["AbortError", "ABORT_ERR"]]);
   });
 
+  test("crypto: bundled by import and require; its randomness is the isolate's crypto global; hashes need the isolate's host", async () => {
+    const sources = {
+      "index.js": [
+        "const crypto = require('node:crypto');",
+        "const { randomBytes, createHash } = require('crypto');",
+        "exports.handler = () => {",
+        "  let hashError;",
+        "  try { createHash('sha256'); } catch (e) { hashError = e.message; }",
+        "  return [crypto.randomBytes === randomBytes, randomBytes(8).length, crypto.randomUUID().length, crypto.webcrypto === globalThis.crypto, hashError];",
+        "};",
+      ].join("\n"),
+    };
+    assert.deepEqual(await invoke(sources), [true, 8, 36, true, "node:crypto in fnmesh computes on the host of an fnmesh isolate, and this code runs outside one"]);
+  });
+
   test("a handler using no built-in carries none; one naming Buffer carries only buffer", async () => {
     const none = await bundle({ "index.mjs": "export const handler = () => 1;" });
     const buffer = await bundle({ "index.js": "exports.handler = () => Buffer.byteLength('x');" });

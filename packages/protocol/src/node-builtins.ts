@@ -9,6 +9,7 @@ export const ISOLATE_BUILTINS = [
   "assert",
   "assert/strict",
   "buffer",
+  "crypto",
   "events",
   "path",
   "path/posix",

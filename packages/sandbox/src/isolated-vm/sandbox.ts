@@ -23,6 +23,7 @@ import { clearCallTimer, clearCallTimers, createCall, setHostTimer } from "./cal
 import type { Call } from "./call.ts";
 import type { CodeCache } from "./code-cache.ts";
 import { cryptoHostCall } from "./crypto-host.ts";
+import { NodeCryptoHost } from "./node-crypto-host.ts";
 import type { HostWorkConfig } from "./host-work.ts";
 import { malformedResultError, readErrorBody } from "./error-body.ts";
 import { abortCallFetches, abortFetch, narrowToOf, startFetch } from "./fetch-host.ts";
@@ -85,6 +86,7 @@ export class IsolateSandbox implements Pooled {
   readonly #context: ivm.Context;
   readonly #logStreamName: string;
   readonly #narrowTo: readonly string[] | undefined;
+  readonly #nodeCrypto = new NodeCryptoHost();
   /** isolate.cpuTime just before disposal, which makes it unreadable. */
   #finalCpuTime: bigint | undefined;
   #api: IsolateApiRefs | undefined;
@@ -205,6 +207,7 @@ export class IsolateSandbox implements Pooled {
       clearTimer: new ivm.Callback((seq: unknown, id: unknown) => this.#onClearTimer(seq, id), { ignored: true }),
       url: new ivm.Callback(this.#metered(urlHostCall), { sync: true }),
       crypto: new ivm.Callback(this.#metered(cryptoHostCall), { sync: true }),
+      nodeCrypto: new ivm.Callback(this.#metered((op: unknown, a: unknown, b: unknown, c: unknown, d: unknown) => this.#nodeCrypto.call(op, a, b, c, d)), { sync: true }),
       // V8's structured clone, twice: isolated-vm copies the argument out, and the ExternalCopy copies it
       // back in. The first copy is paid before this runs, so it is charged as the same again as the second.
       clone: new ivm.Callback(this.#metered((value: unknown) => new ivm.ExternalCopy(value).copyInto({ release: true }), 2), { sync: true }),
@@ -386,6 +389,7 @@ export class IsolateSandbox implements Pooled {
 
   #disposeIsolate(): void {
     this.#disposedByHost = true;
+    this.#nodeCrypto.clear();
     if (this.#isolate.isDisposed) return;
     this.#finalCpuTime = this.#cpuTime();
     try {

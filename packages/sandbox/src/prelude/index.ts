@@ -17,6 +17,7 @@ import { installFetch } from "./fetch.ts";
 import { installHardening } from "./hardening.ts";
 import { installHeaders } from "./headers.ts";
 import { installLambda } from "./lambda.ts";
+import { installNodeBinding } from "./node-binding.ts";
 import { installPerformance } from "./performance.ts";
 import { installProcess } from "./process.ts";
 import { installRequest } from "./request.ts";
@@ -38,6 +39,7 @@ export const defaultPreludeModules: readonly PreludeModule[] = [
   { name: "timers", install: installTimers },
   { name: "process", install: installProcess },
   { name: "lambda", install: installLambda },
+  { name: "node-binding", install: installNodeBinding },
   // Web globals: lazy, installed on first use (see PreludeModule.globals).
   { name: "dom-exception", install: installDomException, globals: ["DOMException"] },
   { name: "encoding", install: installEncoding, globals: ["TextEncoder", "TextDecoder"] },

@@ -26,6 +26,8 @@ export interface Bridge {
   url(op: UrlOp, a: unknown, b?: unknown, c?: unknown): unknown;
   /** Sync: node:crypto (see `CryptoOp`). */
   crypto(op: CryptoOp, a: unknown, b?: unknown, c?: unknown, d?: unknown): unknown;
+  /** Sync: node:crypto objects held by the host for the `crypto` built-in (see `NodeCryptoOp`). */
+  nodeCrypto(op: NodeCryptoOp, a: unknown, b?: unknown, c?: unknown, d?: unknown): unknown;
   /** Sync: returns its argument; isolated-vm's copy both ways is the structured clone. */
   clone(value: unknown): unknown;
   /** Starts fetch `id`; the host answers with `IsolateApi.fetchDone`. */
@@ -34,7 +36,7 @@ export interface Bridge {
 }
 
 /** Order of the bridge functions as the prelude factory takes them, after `config`. */
-export const BRIDGE_FUNCTIONS = ["log", "setTimer", "clearTimer", "url", "crypto", "clone", "fetch", "abortFetch"] as const satisfies readonly (keyof Bridge)[];
+export const BRIDGE_FUNCTIONS = ["log", "setTimer", "clearTimer", "url", "crypto", "nodeCrypto", "clone", "fetch", "abortFetch"] as const satisfies readonly (keyof Bridge)[];
 
 /**
  * `parse(input, base?)` → components; `set(href, name, value)` → components (a setter applied to
@@ -49,6 +51,19 @@ export const URL_COMPONENTS = ["href", "origin", "protocol", "username", "passwo
  * "SHA-384" | "SHA-512".
  */
 export type CryptoOp = "random" | "digest" | "hmacSign" | "hmacVerify";
+
+/**
+ * The `crypto` built-in's host calls (isolated-vm/node-crypto-host.ts); objects are held by the
+ * host and named by number. `hash(alg, outputLength?)`, `hmac(alg, key)`, `cipher`/`decipher(alg,
+ * key, iv, authTagLength?)` → id; `update(id, bytes)` → true (hash) or output bytes (cipher);
+ * `copy(id)` → id; `digest(id)` → bytes; `setAAD(id, bytes, plaintextLength?)`, `setAuthTag(id,
+ * bytes)`, `setAutoPadding(id, on)` → true; `final(id)` → [bytes, auth tag or null];
+ * `pbkdf2(password, salt, [iterations, keylen], digest)`, `scrypt(password, salt, keylen,
+ * options)` → bytes; `list()` → [hash names, cipher names]. Any may answer `{ error: { name,
+ * message, code? } }` (node:crypto's own error) or null (a malformed call, or an id the host no
+ * longer holds).
+ */
+export type NodeCryptoOp = "hash" | "hmac" | "cipher" | "decipher" | "update" | "copy" | "digest" | "setAAD" | "setAuthTag" | "setAutoPadding" | "final" | "pbkdf2" | "scrypt" | "list";
 
 /** What the isolate's fetch sends: an EgressRequest (egress/types.ts). */
 export interface FetchWireRequest {
