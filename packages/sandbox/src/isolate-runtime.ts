@@ -98,12 +98,30 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
     let sandbox = pool.acquire(fn.name, fn.key);
     let cold: { code: string; startedAt: number } | undefined;
     if (sandbox === undefined) {
-      const code = await loadCode(fn);
-      if (closed) throw unavailable();
-      const startedAt = performance.now();
-      sandbox = IsolateSandbox.create(fn, settings);
-      pool.add(sandbox);
-      cold = { code, startedAt };
+      // Memory for one more isolate, not a CPU slot: an invocation awaiting I/O holds only its heap.
+      const reserved = await pool.reserve(fn.key);
+      // While it waited, an isolate of this function may have come free.
+      sandbox = closed ? undefined : pool.acquire(fn.name, fn.key);
+      if (sandbox !== undefined) {
+        pool.unreserve(reserved);
+      } else {
+        let startedAt: number;
+        let code: string;
+        try {
+          if (closed) throw unavailable();
+          code = await loadCode(fn);
+          if (closed) throw unavailable();
+          startedAt = performance.now();
+          sandbox = IsolateSandbox.create(fn, settings);
+        } catch (err) {
+          pool.unreserve(reserved);
+          throw err;
+        }
+        pool.add(sandbox, reserved);
+        cold = { code, startedAt };
+      }
+    }
+    if (cold !== undefined) {
       coldStarts++;
     } else {
       warmStarts++;

@@ -113,12 +113,18 @@ export interface RuntimeStats {
   functions: number;
   /** Last measured heap of all isolates, in bytes. */
   heapBytes: number;
+  /** Cold starts waiting for busy isolates to free memory (the budget covers busy and idle isolates). */
+  waiting: number;
   coldStarts: number;
   warmStarts: number;
 }
 
 export interface IsolateRuntimeOptions {
-  /** Total heap of idle isolates before least-recently-used ones are disposed. Default 1024. */
+  /**
+   * Heap of all isolates, busy and idle (each charged its last measured heap): idle ones are disposed
+   * least recently used first to stay within it, and a cold start waits while busy ones fill it.
+   * This, not a count, bounds how many invocations run at once. Default 1024.
+   */
   memoryBudgetMb?: number;
   /** Idle isolates older than this are disposed. Default 300 000 (5 min). */
   idleTtlMs?: number;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { WarmPool } from "./warm-pool.ts";
+import { NEW_ENTRY_BYTES, WarmPool } from "./warm-pool.ts";
 import type { Pooled } from "./warm-pool.ts";
 
 class Entry implements Pooled {
@@ -30,7 +30,7 @@ test("an idle entry serves its key again; a busy one does not", () => {
   assert.equal(p.acquire("f", "f:1"), undefined);
   p.release(a, true);
   assert.equal(p.acquire("f", "f:1"), a);
-  assert.deepEqual(p.stats(), { isolates: 1, busy: 1, idle: 0, functions: 1, heapBytes: 10 });
+  assert.deepEqual(p.stats(), { isolates: 1, busy: 1, idle: 0, functions: 1, heapBytes: 10, waiting: 0 });
   p.clear();
 });
 
@@ -93,4 +93,70 @@ test("idle entries expire idleTtlMs after their release, not before; taking one 
   t.mock.timers.tick(20);
   assert.equal(b.disposed, true);
   assert.equal(p.stats().isolates, 0);
+});
+
+/** Whether `promise` has settled once pending callbacks have run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => { done = true; }, () => { done = true; });
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+test("busy and idle entries share the budget: a reservation evicts idle entries least recently used first", async () => {
+  const p = pool(3 * NEW_ENTRY_BYTES);
+  const [a, b] = [new Entry("a", "a:1", NEW_ENTRY_BYTES), new Entry("b", "b:1", NEW_ENTRY_BYTES)];
+  for (const e of [a, b]) p.add(e, await p.reserve(e.key));
+  p.release(a, true);
+  p.release(b, true);
+  const busy = new Entry("c", "c:1", NEW_ENTRY_BYTES);
+  p.add(busy, await p.reserve("c:1"));
+  assert.deepEqual([a.disposed, b.disposed], [false, false], "three fit");
+  const reserved = await p.reserve("d:1");
+  assert.equal(reserved, NEW_ENTRY_BYTES);
+  assert.deepEqual([a.disposed, b.disposed], [true, false], "the older idle entry made room");
+  p.unreserve(reserved);
+  p.clear();
+});
+
+test("a reservation waits while busy entries fill the budget and goes ahead, in order, as they are released", async () => {
+  const p = pool(2 * NEW_ENTRY_BYTES);
+  const [a, b] = [new Entry("a", "a:1", NEW_ENTRY_BYTES), new Entry("b", "b:1", NEW_ENTRY_BYTES)];
+  for (const e of [a, b]) p.add(e, await p.reserve(e.key));
+  const first = p.reserve("c:1");
+  const second = p.reserve("d:1");
+  assert.equal(await settled(first), false);
+  assert.equal(p.stats().waiting, 2);
+  p.release(a, false);
+  assert.equal(await settled(first), true);
+  assert.equal(await settled(second), false, "one freed isolate makes room for one");
+  p.release(b, true);
+  assert.equal(await settled(second), true, "an idle entry is evicted for a waiting cold start");
+  assert.equal(b.disposed, true);
+  p.unreserve(await first);
+  p.unreserve(await second);
+  assert.equal(p.stats().waiting, 0);
+  p.clear();
+});
+
+test("with nothing busy a reservation always succeeds, whatever the budget; a key's next one is charged its measured heap", async () => {
+  const p = pool(1);
+  const big = new Entry("f", "f:1", 50 * NEW_ENTRY_BYTES);
+  const reserved = await p.reserve("f:1");
+  assert.equal(reserved, NEW_ENTRY_BYTES, "never measured: the default");
+  p.add(big, reserved);
+  p.release(big, true);
+  assert.equal(big.disposed, true, "over budget once idle");
+  assert.equal(await p.reserve("f:1"), 50 * NEW_ENTRY_BYTES, "its last measured heap");
+  p.clear();
+});
+
+test("clear wakes waiting reservations", async () => {
+  const p = pool(NEW_ENTRY_BYTES);
+  const a = new Entry("a", "a:1", NEW_ENTRY_BYTES);
+  p.add(a, await p.reserve("a:1"));
+  const waiting = p.reserve("b:1");
+  assert.equal(await settled(waiting), false);
+  p.clear();
+  assert.equal(await settled(waiting), true);
 });

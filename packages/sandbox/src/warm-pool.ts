@@ -4,8 +4,11 @@
  * - Entries are kept per key; an entry serves one invocation at a time (busy) or waits (idle).
  * - A new key for a function name retires the name's older keys: their idle entries are disposed
  *   at once, busy ones when released, and none serves again.
- * - Idle entries are disposed after `idleTtlMs`, and least-recently-used first whenever the idle
- *   heap exceeds `memoryBudgetBytes`.
+ * - Idle entries are disposed after `idleTtlMs`.
+ * - `memoryBudgetBytes` bounds busy and idle entries together: each is charged its last measured
+ *   heap (a new one, what `reserve` set aside for it). Idle entries go least-recently-used first to
+ *   make room; when busy ones alone fill the budget, `reserve` waits for a release. So how many
+ *   invocations run at once is bounded by memory, not a count: one awaiting I/O costs its heap only.
  */
 
 export interface Pooled {
@@ -29,7 +32,12 @@ export interface PoolStats {
   idle: number;
   functions: number;
   heapBytes: number;
+  /** Cold starts waiting in `reserve` for busy entries to free memory. */
+  waiting: number;
 }
+
+/** What a new entry is assumed to cost before its heap was ever measured (an empty isolate is ~3 MiB). */
+export const NEW_ENTRY_BYTES = 4 * 1024 * 1024;
 
 export class WarmPool<T extends Pooled> {
   readonly #options: WarmPoolOptions;
@@ -37,6 +45,15 @@ export class WarmPool<T extends Pooled> {
   /** Idle entries in least-recently-released order, with their TTL timers. */
   readonly #idle = new Map<T, NodeJS.Timeout>();
   readonly #currentKey = new Map<string, string>();
+  /** What each busy entry is charged against the budget. */
+  readonly #charge = new Map<T, number>();
+  /** Last measured heap per key: what its next new entry is assumed to cost. */
+  readonly #lastHeap = new Map<string, number>();
+  /** Busy charges plus reservations not yet turned into entries. */
+  #busyBytes = 0;
+  #idleBytes = 0;
+  /** Cold starts waiting for memory, first come first served. */
+  readonly #waiters: (() => void)[] = [];
 
   constructor(options: WarmPoolOptions) {
     this.#options = options;
@@ -63,27 +80,61 @@ export class WarmPool<T extends Pooled> {
       found.dispose();
       return this.acquire(name, key);
     }
-    this.#busy.add(found);
+    this.#markBusy(found, found.heapBytes);
     return found;
   }
 
-  /** Registers a newly created entry as busy. */
-  add(entry: T): void {
+  /**
+   * Sets memory aside for a new entry of `key` (its last measured heap, else NEW_ENTRY_BYTES),
+   * disposing idle entries least recently used first to make room; waits, first come first served,
+   * while busy entries alone leave too little. With nothing busy it always succeeds, so one
+   * invocation can run whatever the budget. Resolves with the bytes reserved: hand them to `add`,
+   * or to `unreserve` when no entry is made.
+   */
+  async reserve(key: string): Promise<number> {
+    const bytes = this.#lastHeap.get(key) ?? NEW_ENTRY_BYTES;
+    if (this.#waiters.length > 0 || !this.#fits(bytes)) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      // Woken at the head of the line: stay there until it fits.
+      while (!this.#fits(bytes)) await new Promise<void>((resolve) => this.#waiters.unshift(resolve));
+    }
+    this.#busyBytes += bytes;
+    this.#enforceBudget();
+    // Room may remain for the next in line too.
+    this.#wake();
+    return bytes;
+  }
+
+  /** Gives back a reservation that did not become an entry. */
+  unreserve(bytes: number): void {
+    this.#busyBytes -= bytes;
+    this.#wake();
+  }
+
+  /** Registers a newly created entry as busy, charged the bytes `reserve` set aside for it. */
+  add(entry: T, reservedBytes = 0): void {
     if (!this.#currentKey.has(entry.name)) this.#currentKey.set(entry.name, entry.key);
-    this.#busy.add(entry);
+    this.#busyBytes -= reservedBytes;
+    this.#markBusy(entry, reservedBytes);
   }
 
   /** Ends an entry's invocation: idle again when `reusable` and its key is current, else disposed. */
   release(entry: T, reusable: boolean): void {
     if (!this.#busy.delete(entry)) return;
+    this.#busyBytes -= this.#charge.get(entry) ?? 0;
+    this.#charge.delete(entry);
     if (!reusable || !entry.usable || this.#currentKey.get(entry.name) !== entry.key) {
       entry.dispose();
+      this.#wake();
       return;
     }
+    if (entry.heapBytes > 0) this.#lastHeap.set(entry.key, entry.heapBytes);
     const timer = setTimeout(() => this.#disposeIdle(entry), this.#options.idleTtlMs);
     timer.unref();
     this.#idle.set(entry, timer);
+    this.#idleBytes += entry.heapBytes;
     this.#enforceBudget();
+    this.#wake();
   }
 
   stats(): PoolStats {
@@ -99,24 +150,40 @@ export class WarmPool<T extends Pooled> {
       idle: this.#idle.size,
       functions: keys.size,
       heapBytes,
+      waiting: this.#waiters.length,
     };
   }
 
-  /** Disposes every entry, busy ones included. */
+  /** Disposes every entry, busy ones included; waiting `reserve` calls resolve (the caller checks whether it closed). */
   clear(): void {
     for (const entry of [...this.#idle.keys()]) this.#disposeIdle(entry);
     for (const entry of [...this.#busy]) {
       this.#busy.delete(entry);
       entry.dispose();
     }
+    this.#charge.clear();
+    this.#busyBytes = 0;
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  #markBusy(entry: T, bytes: number): void {
+    this.#busy.add(entry);
+    this.#charge.set(entry, bytes);
+    this.#busyBytes += bytes;
+  }
+
+  /** Whether `bytes` more fit beside the busy entries; idle ones can always be evicted. */
+  #fits(bytes: number): boolean {
+    return this.#busy.size === 0 && this.#busyBytes === 0 ? true : this.#busyBytes + bytes <= this.#options.memoryBudgetBytes;
+  }
+
+  #wake(): void {
+    this.#waiters.shift()?.();
   }
 
   #enforceBudget(): void {
-    let idleHeap = 0;
-    for (const entry of this.#idle.keys()) idleHeap += entry.heapBytes;
     for (const entry of [...this.#idle.keys()]) {
-      if (idleHeap <= this.#options.memoryBudgetBytes) break;
-      idleHeap -= entry.heapBytes;
+      if (this.#busyBytes + this.#idleBytes <= this.#options.memoryBudgetBytes) break;
       this.#disposeIdle(entry);
     }
   }
@@ -124,7 +191,7 @@ export class WarmPool<T extends Pooled> {
   #takeIdle(entry: T): void {
     const timer = this.#idle.get(entry);
     if (timer !== undefined) clearTimeout(timer);
-    this.#idle.delete(entry);
+    if (this.#idle.delete(entry)) this.#idleBytes -= entry.heapBytes;
   }
 
   #disposeIdle(entry: T): void {

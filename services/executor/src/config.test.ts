@@ -3,7 +3,7 @@
  * a set value is read, and that every bad value is reported at once in one ConfigError.
  */
 import assert from "node:assert/strict";
-import { availableParallelism, hostname } from "node:os";
+import { hostname } from "node:os";
 import { test } from "node:test";
 import { ConfigError } from "@fnmesh/service-kit";
 import { loadConfig, type ExecutorConfig } from "./config.ts";
@@ -27,13 +27,19 @@ function configError(fn: () => unknown): ConfigError {
 test("with nothing set, every executor variable has the README's default", () => {
   assert.deepEqual(executorPart(loadConfig({})), {
     executorId: `${hostname()}-${process.pid}`,
-    concurrency: Math.max(4, 4 * availableParallelism()), // "4 × cores (min 4)"
+    concurrency: 1024, // "FNMESH_EXECUTOR_MEMORY_BUDGET_MB (one per MiB)"
     queueDepth: 256,
     memoryBudgetMb: 1024,
     codeCacheMb: 256,
     egress: { allow: [], timeoutMs: 30_000, maxResponseBytes: 6 * 1024 * 1024, maxPending: 32 },
     hostWork: { burstMs: 250, share: 0.25 },
   });
+});
+
+test("the default concurrency follows the memory budget, one per MiB, so memory and not a count bounds what runs", () => {
+  assert.equal(loadConfig({ FNMESH_EXECUTOR_MEMORY_BUDGET_MB: "4096" }).concurrency, 4096);
+  assert.equal(loadConfig({ FNMESH_EXECUTOR_MEMORY_BUDGET_MB: "64" }).concurrency, 64);
+  assert.equal(loadConfig({ FNMESH_EXECUTOR_MEMORY_BUDGET_MB: "4096", FNMESH_EXECUTOR_CONCURRENCY: "8" }).concurrency, 8);
 });
 
 test("an empty variable counts as unset and takes the default", () => {

@@ -1,14 +1,17 @@
-import { availableParallelism, hostname } from "node:os";
+import { hostname } from "node:os";
 import { EnvReader, readCommonConfig, type CommonConfig, type Env } from "@fnmesh/service-kit";
 import { parseEgressAllow } from "@fnmesh/sandbox";
 
 export interface ExecutorConfig extends CommonConfig {
   executorId: string;
-  /** Invocations running at once on this executor. */
+  /**
+   * Invocations in flight at once on this executor: a backstop count, since the memory budget is
+   * what bounds them (one awaiting I/O or a timer holds its isolate's heap, not a CPU).
+   */
   concurrency: number;
   /** Invocations allowed to wait for a slot before TooManyRequests. */
   queueDepth: number;
-  /** Heap budget for idle warm isolates before LRU eviction. */
+  /** Heap of all isolates, busy and idle: idle ones are evicted LRU to stay within it, cold starts wait while busy ones fill it. */
   memoryBudgetMb: number;
   codeCacheMb: number;
   /** Outbound fetch from functions: what FNMESH_EGRESS_ALLOW opens beyond public addresses, and limits. */
@@ -21,12 +24,14 @@ export function loadConfig(env: Env): ExecutorConfig {
   const r = new EnvReader(env);
   const allow = parseEgressAllow(r.optional("FNMESH_EGRESS_ALLOW"));
   for (const problem of allow.problems) r.problems.push(`FNMESH_EGRESS_ALLOW: ${problem}`);
+  const memoryBudgetMb = r.int("FNMESH_EXECUTOR_MEMORY_BUDGET_MB", 1024, 64, 1_048_576);
   const config: ExecutorConfig = {
     ...readCommonConfig(r),
     executorId: r.string("FNMESH_EXECUTOR_ID", `${hostname()}-${process.pid}`),
-    concurrency: r.int("FNMESH_EXECUTOR_CONCURRENCY", Math.max(4, availableParallelism() * 4), 1, 10_000),
+    // One per MiB of budget: no isolate is smaller (an empty one is ~3 MiB), so the budget binds first.
+    concurrency: r.int("FNMESH_EXECUTOR_CONCURRENCY", Math.min(memoryBudgetMb, 100_000), 1, 100_000),
     queueDepth: r.int("FNMESH_EXECUTOR_QUEUE_DEPTH", 256, 0, 100_000),
-    memoryBudgetMb: r.int("FNMESH_EXECUTOR_MEMORY_BUDGET_MB", 1024, 64, 1_048_576),
+    memoryBudgetMb,
     codeCacheMb: r.int("FNMESH_EXECUTOR_CODE_CACHE_MB", 256, 1, 65_536),
     egress: {
       allow: allow.entries,
