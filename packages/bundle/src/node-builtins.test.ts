@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
+import { gunzipSync, inflateRawSync } from "node:zlib";
 
 import { strToU8, zipSync } from "fflate";
 
@@ -184,6 +185,26 @@ describe("buildBundle: Node.js built-ins available in isolates are bundled", () 
       ].join("\n"),
     };
     assert.deepEqual(await invoke(sources), [true, 8, 36, true, "node:crypto in fnmesh computes on the host of an fnmesh isolate, and this code runs outside one"]);
+  });
+
+  test("zlib: the deflate family runs in the bundle (Node's zlib reads its output); brotli needs the isolate's host", async () => {
+    const sources = {
+      "index.mjs": [
+        "import zlib from 'node:zlib';",
+        "import { gunzipSync } from 'zlib';",
+        "export const handler = () => {",
+        "  let brotliError;",
+        "  try { zlib.brotliCompressSync('x'); } catch (e) { brotliError = e.message; }",
+        "  const text = 'abc'.repeat(5000);",
+        "  return [zlib.gzipSync(text).toString('base64'), zlib.deflateRawSync(text).toString('base64'), gunzipSync(zlib.gzipSync(text)).toString() === text, brotliError];",
+        "};",
+      ].join("\n"),
+    };
+    const [gzip, raw, roundTrip, brotliError] = (await invoke(sources)) as [string, string, boolean, string];
+    assert.equal(gunzipSync(Buffer.from(gzip, "base64")).toString(), "abc".repeat(5000));
+    assert.equal(inflateRawSync(Buffer.from(raw, "base64")).toString(), "abc".repeat(5000));
+    assert.equal(roundTrip, true);
+    assert.equal(brotliError, "node:zlib's brotli in fnmesh runs on the host of an fnmesh isolate, and this code runs outside one");
   });
 
   test("a handler using no built-in carries none; one naming Buffer carries only buffer", async () => {

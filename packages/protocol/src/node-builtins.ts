@@ -22,6 +22,7 @@ export const ISOLATE_BUILTINS = [
   "url",
   "util",
   "util/types",
+  "zlib",
 ] as const;
 export type IsolateBuiltin = (typeof ISOLATE_BUILTINS)[number];
 

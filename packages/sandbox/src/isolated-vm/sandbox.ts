@@ -24,6 +24,7 @@ import type { Call } from "./call.ts";
 import type { CodeCache } from "./code-cache.ts";
 import { cryptoHostCall } from "./crypto-host.ts";
 import { NodeCryptoHost } from "./node-crypto-host.ts";
+import { zlibHostCall } from "./node-zlib-host.ts";
 import type { HostWorkConfig } from "./host-work.ts";
 import { malformedResultError, readErrorBody } from "./error-body.ts";
 import { abortCallFetches, abortFetch, narrowToOf, startFetch } from "./fetch-host.ts";
@@ -208,6 +209,7 @@ export class IsolateSandbox implements Pooled {
       url: new ivm.Callback(this.#metered(urlHostCall), { sync: true }),
       crypto: new ivm.Callback(this.#metered(cryptoHostCall), { sync: true }),
       nodeCrypto: new ivm.Callback(this.#metered((op: unknown, a: unknown, b: unknown, c: unknown, d: unknown) => this.#nodeCrypto.call(op, a, b, c, d)), { sync: true }),
+      nodeZlib: new ivm.Callback(this.#metered(zlibHostCall), { sync: true }),
       // V8's structured clone, twice: isolated-vm copies the argument out, and the ExternalCopy copies it
       // back in. The first copy is paid before this runs, so it is charged as the same again as the second.
       clone: new ivm.Callback(this.#metered((value: unknown) => new ivm.ExternalCopy(value).copyInto({ release: true }), 2), { sync: true }),

@@ -8,8 +8,10 @@ import type { Rt } from "./types.ts";
  */
 export function installNodeBinding(_g: Record<string, unknown>, rt: Rt): void {
   const nodeCrypto = rt.bridge.nodeCrypto;
+  const nodeZlib = rt.bridge.nodeZlib;
   const binding = Object.freeze({
     crypto: (op: never, a: unknown, b?: unknown, c?: unknown, d?: unknown): unknown => nodeCrypto(op, a, b, c, d),
+    zlib: (op: never, a: unknown, b?: unknown): unknown => nodeZlib(op, a, b),
     memoryLimitMb: Number(rt.config.memoryLimitInMB),
   });
   Reflect.defineProperty(globalThis, Symbol.for("fnmesh.node"), { value: binding, writable: false, configurable: false, enumerable: false });

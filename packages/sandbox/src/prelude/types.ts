@@ -28,6 +28,8 @@ export interface Bridge {
   crypto(op: CryptoOp, a: unknown, b?: unknown, c?: unknown, d?: unknown): unknown;
   /** Sync: node:crypto objects held by the host for the `crypto` built-in (see `NodeCryptoOp`). */
   nodeCrypto(op: NodeCryptoOp, a: unknown, b?: unknown, c?: unknown, d?: unknown): unknown;
+  /** Sync: node:zlib's brotli for the `zlib` built-in (isolated-vm/node-zlib-host.ts). */
+  nodeZlib(op: "brotliCompress" | "brotliDecompress", a: unknown, b?: unknown): unknown;
   /** Sync: returns its argument; isolated-vm's copy both ways is the structured clone. */
   clone(value: unknown): unknown;
   /** Starts fetch `id`; the host answers with `IsolateApi.fetchDone`. */
@@ -36,7 +38,7 @@ export interface Bridge {
 }
 
 /** Order of the bridge functions as the prelude factory takes them, after `config`. */
-export const BRIDGE_FUNCTIONS = ["log", "setTimer", "clearTimer", "url", "crypto", "nodeCrypto", "clone", "fetch", "abortFetch"] as const satisfies readonly (keyof Bridge)[];
+export const BRIDGE_FUNCTIONS = ["log", "setTimer", "clearTimer", "url", "crypto", "nodeCrypto", "nodeZlib", "clone", "fetch", "abortFetch"] as const satisfies readonly (keyof Bridge)[];
 
 /**
  * `parse(input, base?)` → components; `set(href, name, value)` → components (a setter applied to
