@@ -333,11 +333,32 @@ describe("buildBundle: user code that cannot load", () => {
 });
 
 describe("buildBundle: caller mistakes and determinism", () => {
-  test("an invalid handler throws invalid_handler", async () => {
+  test("a Handler CreateFunction refuses (whitespace) throws invalid_handler", async () => {
     await assert.rejects(
-      buildBundle({ files: new Map(), handler: "../index.handler" }),
+      buildBundle({ files: new Map(), handler: "index handler" }),
       (error: unknown) => error instanceof BundleError && error.code === BundleErrorCode.InvalidHandler,
     );
+  });
+
+  test("a Handler the runtime cannot use fails as the RIC reports it at invoke", async () => {
+    const files = { "index.js": "exports.handler = async () => 1;" };
+    assert.deepEqual(await bundle(files, "../index.handler"), {
+      ok: false,
+      errorType: "Runtime.MalformedHandlerName",
+      errorMessage: "'../index.handler' is not a valid handler name. Use absolute paths when specifying root directories in handler names.",
+    });
+    assert.deepEqual(await bundle(files, "index"), { ok: false, errorType: "Runtime.MalformedHandlerName", errorMessage: "Bad handler" });
+    assert.deepEqual(await bundle(files, "index."), { ok: false, errorType: "Runtime.HandlerNotFound", errorMessage: "index. is undefined or not exported" });
+    // The module loads first: a syntax error wins over the missing export.
+    const broken = await bundle({ "index.js": "exports.handler = (;" }, "index.");
+    assert.ok(!broken.ok);
+    assert.equal(broken.errorType, UserCodeErrorType.UserCodeSyntaxError);
+  });
+
+  test("an absolute /var/task Handler names the package's file, as path.resolve does on Lambda", async () => {
+    const result = await bundle({ "src/app.js": "exports.handler = async () => 'abs';" }, "/var/task/src/app.handler");
+    assertOk(result);
+    assert.equal(result.entry, "src/app.js");
   });
 
   test("a path escaping the package throws invalid_zip", async () => {

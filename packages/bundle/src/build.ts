@@ -12,22 +12,26 @@ import { join, posix, sep } from "node:path";
 import { build, type Message, type Plugin } from "esbuild";
 
 import { rewriteDynamicImports } from "./dynamic-import.ts";
-import { parseHandler } from "./handler-string.ts";
+import { isParsedHandler, parseHandler } from "./handler-string.ts";
 import { BUFFER_GLOBAL, nodeBuiltinsPlugin } from "./node-builtins.ts";
 import { writePackageDir } from "./package-dir.ts";
+import { relocateSourceMap, sourceMapComment } from "./source-map.ts";
 import { toPackagePath } from "./package-path.ts";
 
 /**
  * Version of the bundle's shape (the `userModule` export, the banner's `require` shim and dynamic
  * import helper); bumped on change. 2: dynamic imports call the helper (dynamic-import.ts).
  * 3: Node.js built-ins available in isolates are bundled in (node-builtins.ts).
+ * 4: a source map for stack traces ends the code (source-map.ts).
  */
-export const BUNDLE_FORMAT_VERSION = 3;
+export const BUNDLE_FORMAT_VERSION = 4;
 
-/** Lambda's `errorType` for code that cannot be loaded. contract: never rename. */
+/** Lambda's `errorType` for code (or a Handler) that cannot be loaded. contract: never rename. */
 export const UserCodeErrorType = {
   ImportModuleError: "Runtime.ImportModuleError",
   UserCodeSyntaxError: "Runtime.UserCodeSyntaxError",
+  MalformedHandlerName: "Runtime.MalformedHandlerName",
+  HandlerNotFound: "Runtime.HandlerNotFound",
 } as const;
 export type UserCodeErrorType = (typeof UserCodeErrorType)[keyof typeof UserCodeErrorType];
 
@@ -60,6 +64,14 @@ export type BuildResult = BuildSuccess | BuildFailure;
 /** The runtime interface client's lookup order for `${moduleRoot}/${moduleName}`. */
 const ENTRY_EXTENSIONS = ["", ".js", ".mjs", ".cjs"] as const;
 
+/** The output's name for esbuild (nothing is written); the map's sources are relative to its directory. */
+const BUNDLE_OUTFILE = "fnmesh-bundle.mjs";
+
+/** esbuild's own `//# sourceMappingURL=<file>.map` line: the map is appended as data instead. */
+function stripSourceMapUrl(code: string): string {
+  return code.replace(/\n\/\/# sourceMappingURL=[^\n]*\n?$/, "\n");
+}
+
 /** The virtual entry's name; ".mjs" puts esbuild's CommonJS interop in Node mode (see export-path.ts). */
 const ENTRY_SOURCEFILE = "fnmesh-entry.mjs";
 
@@ -87,7 +99,10 @@ var require = globalThis.require ?? function require(id) {
  * for a caller mistake (`invalid_handler`, or `invalid_zip` for a path no zip may hold).
  */
 export async function buildBundle(input: BuildInput): Promise<BuildResult> {
-  const { moduleRoot, moduleName, exportPath } = parseHandler(input.handler);
+  const parsed = parseHandler(input.handler);
+  // Lambda stores such a Handler and fails every invoke with this error (handler-string.ts).
+  if (!isParsedHandler(parsed)) return { ok: false, errorType: parsed.errorType, errorMessage: parsed.errorMessage };
+  const { moduleRoot, moduleName, exportPath } = parsed;
   const files = new Map<string, Uint8Array>();
   for (const [path, data] of input.files) files.set(toPackagePath(path), data);
 
@@ -131,6 +146,10 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
       keepNames: true,
       minify: false,
       write: false,
+      // A map for stack traces (source-map.ts): mappings only, the sources stay out of it.
+      sourcemap: "external",
+      sourcesContent: false,
+      outfile: BUNDLE_OUTFILE,
       logLevel: "silent",
       // Code naming the global `Buffer` gets node:buffer's, as in Node; reads of `global.Buffer` and
       // `globalThis.Buffer` too (assignments to them are left alone).
@@ -139,9 +158,18 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
       plugins: [nodeBuiltinsPlugin(), confineTo(root)],
     });
     // Added after esbuild, which never sees the banner: the helper's name is chosen from the output.
-    const rewritten = await rewriteDynamicImports(result.outputFiles[0]?.text ?? "");
-    const code = `${banner(rewritten.name)}\n${rewritten.helper}\n${rewritten.code}`;
+    const output = result.outputFiles.find((file) => file.path.endsWith(BUNDLE_OUTFILE));
+    const mapFile = result.outputFiles.find((file) => file.path.endsWith(`${BUNDLE_OUTFILE}.map`));
+    const rewritten = await rewriteDynamicImports(stripSourceMapUrl(output?.text ?? ""));
+    const prefix = `${banner(rewritten.name)}\n${rewritten.helper}\n`;
+    // rewriteDynamicImports keeps line breaks, so only the prefix shifts lines.
+    const map = mapFile === undefined ? "" : `\n${sourceMapComment(relocateSourceMap(mapFile.text, prefix.split("\n").length - 1))}\n`;
+    const code = `${prefix}${rewritten.code}${map}`;
     const sha256 = createHash("sha256").update(code).digest("hex");
+    // The RIC walks `module[""]`, which no bundle exports: the module loads, the handler is not found.
+    if (exportPath.includes("")) {
+      return { ok: false, errorType: UserCodeErrorType.HandlerNotFound, errorMessage: `${input.handler} is undefined or not exported` };
+    }
     return { ok: true, code, sha256, exportPath, entry };
   } catch (error) {
     if (isEsbuildFailure(error)) return toBuildFailure(error.errors);

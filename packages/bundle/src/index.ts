@@ -17,7 +17,7 @@
  * ```
  */
 export { BundleError, BundleErrorCode } from "./errors.ts";
-export { MAX_HANDLER_LENGTH, parseHandler, type ParsedHandler } from "./handler-string.ts";
+export { MAX_HANDLER_LENGTH, parseHandler, type HandlerProblem, type ParsedHandler } from "./handler-string.ts";
 export { DEFAULT_MAX_FILES, DEFAULT_MAX_UNZIPPED_BYTES, unpackZip, type UnzipLimits } from "./zip.ts";
 export {
   BUNDLE_FORMAT_VERSION,

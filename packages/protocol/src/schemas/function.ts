@@ -21,10 +21,10 @@ export const CodeRef = z.discriminatedUnion("kind", [
     exportPath: z.array(z.string().min(1)).min(1),
     /**
      * @fnmesh/bundle's BUNDLE_FORMAT_VERSION when it was built. Both formats are self-contained
-     * modules; 2 adds the dynamic import() helper, 3 bundles the Node.js built-ins isolates have.
-     * An executor refuses formats it does not know.
+     * modules; 2 adds the dynamic import() helper, 3 bundles the Node.js built-ins isolates have,
+     * 4 ends with a source map for stack traces. An executor refuses formats it does not know.
      */
-    format: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+    format: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
   }),
   z.object({
     kind: z.literal("error"),
