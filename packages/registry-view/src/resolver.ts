@@ -26,6 +26,11 @@ export interface FunctionResolverOptions {
   log: Logger;
   /** Wait before re-opening a watch that ended (connection or stream trouble). Default 1 s. */
   rewatchDelayMs?: number;
+  /**
+   * Called with each view that becomes a function's current one (created or changed, from the watch
+   * or `observe`), e.g. to fetch its code before the first invocation. Must not throw.
+   */
+  onView?: (view: FunctionView) => void;
 }
 
 export interface FunctionResolver {
@@ -99,8 +104,17 @@ export function startFunctionResolver(options: FunctionResolverOptions): Functio
       log.warn("skipping invalid function view", { key: entry.key, revision: entry.revision, problem });
       if (source === "watch") deadLetter(entry, problem);
     }
+    const before = map.get(name);
     if (source === "watch") map.watched(name, entry.revision, change);
     else map.own(name, entry.revision, change);
+    const after = map.get(name);
+    if (after !== undefined && after !== before && options.onView) {
+      try {
+        options.onView(after);
+      } catch (err) {
+        log.warn("function view listener failed", { function: name, err });
+      }
+    }
   }
 
   async function watchLoop(): Promise<void> {

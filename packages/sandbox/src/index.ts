@@ -34,6 +34,7 @@ export { createEgressFetcher, parseEgressAllow } from "./egress/index.ts";
 export type { EgressPolicy, ParsedEgressAllow } from "./egress/index.ts";
 export { ErrorLogLabel } from "./types.ts";
 export type {
+  CodeToPrepare,
   EgressOptions,
   FunctionErrorBody,
   InvocationInput,

@@ -2,20 +2,26 @@
  * The isolated-vm implementation of `SandboxRuntime`: a warm pool of `IsolateSandbox`es plus the
  * compiled-code cache they share.
  */
+import ivm from "isolated-vm";
 import { Component, ErrorCode, FnmeshError } from "@fnmesh/protocol";
+import { handlerFile } from "./lambda-environment.ts";
 import { IsolateSandbox } from "./isolated-vm/sandbox.ts";
 import type { RunResult, SandboxSettings } from "./isolated-vm/sandbox.ts";
 import { CodeCache } from "./isolated-vm/code-cache.ts";
+import { compileBundleScript } from "./isolated-vm/load-bundle.ts";
 import type { EgressConfig } from "./isolated-vm/fetch-host.ts";
 import { hostWorkClock } from "./isolated-vm/host-work.ts";
 import type { HostWorkConfig } from "./isolated-vm/host-work.ts";
 import { LogCollector } from "./log-collector.ts";
-import type { EgressOptions, InvocationInput, InvocationMetrics, InvocationOutcome, IsolateRuntimeOptions, RuntimeStats, SandboxFunction, SandboxRuntime } from "./types.ts";
+import type { CodeToPrepare, EgressOptions, InvocationInput, InvocationMetrics, InvocationOutcome, IsolateRuntimeOptions, RuntimeStats, SandboxFunction, SandboxRuntime } from "./types.ts";
 import { WarmPool } from "./warm-pool.ts";
 
 const MIB = 1024 * 1024;
 /** V8 code cache kept per process, across all functions. */
 const CODE_CACHE_BYTES = 256 * MIB;
+/** Heap of the isolate `prepare` compiles in (no user code runs there), and past what it is replaced. */
+const PREPARE_HEAP_MB = 512;
+const PREPARE_RECYCLE_BYTES = 64 * MIB;
 
 /** Resolved IsolateRuntimeOptions. */
 export interface IsolateRuntimeConfig {
@@ -88,6 +94,8 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
   let coldStarts = 0;
   let warmStarts = 0;
   let closed = false;
+  /** Where `prepare` compiles: shared, never runs user code, replaced when it grows or dies. */
+  let scratch: ivm.Isolate | undefined;
 
   const unavailable = () => new FnmeshError(ErrorCode.Unavailable, Component.Sandbox, "the sandbox runtime is closed");
 
@@ -137,15 +145,50 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
     return toOutcome(run, logs, cold !== undefined);
   }
 
+  async function prepare(code: CodeToPrepare): Promise<void> {
+    if (closed || codeCache.get(code.codeId) !== undefined) return;
+    const pending = codeCache.compiling(code.codeId);
+    if (pending !== undefined) return pending;
+    let source: string;
+    try {
+      source = await code.loadCode();
+    } catch {
+      return; // the first invocation reports it
+    }
+    if (closed || typeof source !== "string") return;
+    if (scratch === undefined || scratch.isDisposed) scratch = new ivm.Isolate({ memoryLimit: PREPARE_HEAP_MB });
+    const isolate = scratch;
+    try {
+      // The same filename as a cold start's compile (sandbox.ts #init).
+      const script = await compileBundleScript(isolate, source, code.codeId, codeCache, `file:///var/task/${handlerFile(code.handlerName)}.mjs`);
+      script?.release();
+    } catch {
+      // Best effort: a syntax error, or a bundle too large for the scratch heap, is the first invocation's to report.
+    }
+    try {
+      const heap = isolate.isDisposed ? undefined : isolate.getHeapStatisticsSync();
+      if (heap === undefined || heap.total_heap_size + heap.externally_allocated_size > PREPARE_RECYCLE_BYTES) retireScratch(isolate);
+    } catch {
+      retireScratch(isolate);
+    }
+  }
+
+  function retireScratch(isolate: ivm.Isolate): void {
+    if (scratch === isolate) scratch = undefined;
+    if (!isolate.isDisposed) isolate.dispose();
+  }
+
   return {
     invoke,
+    prepare,
     stats(): RuntimeStats {
-      return { ...pool.stats(), coldStarts, warmStarts };
+      return { ...pool.stats(), coldStarts, warmStarts, compiledCodes: codeCache.size, codeCompiles: codeCache.compiles };
     },
     async close() {
       closed = true;
       pool.clear();
       codeCache.clear();
+      if (scratch !== undefined) retireScratch(scratch);
     },
   };
 }

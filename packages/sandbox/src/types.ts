@@ -100,6 +100,11 @@ export type InvocationOutcome =
 /** Runs invocations. A user function's failure is an outcome; only platform failures throw (FnmeshError). */
 export interface SandboxRuntime {
   invoke(input: InvocationInput): Promise<InvocationOutcome>;
+  /**
+   * Compiles a function's code ahead of its first invocation, into the code cache cold starts use;
+   * runs no user code. Best effort: never rejects, and a failure is left for the invocation to report.
+   */
+  prepare(code: CodeToPrepare): Promise<void>;
   stats(): RuntimeStats;
   /** Disposes every isolate; in-flight invocations reject with an `unavailable` FnmeshError. */
   close(): Promise<void>;
@@ -117,6 +122,18 @@ export interface RuntimeStats {
   waiting: number;
   coldStarts: number;
   warmStarts: number;
+  /** Code ids with compiled code (or a known module form) in the code cache. */
+  compiledCodes: number;
+  /** Bundles compiled from source, without cached data; a burst of cold starts of new code adds one. */
+  codeCompiles: number;
+}
+
+/** What `prepare` needs of a function: its code and the handler (which names the file). */
+export interface CodeToPrepare {
+  /** The bundle's sha256: the code cache key, as SandboxFunction.codeId. */
+  codeId: string;
+  handlerName: string;
+  loadCode(): Promise<string>;
 }
 
 export interface IsolateRuntimeOptions {

@@ -12,6 +12,7 @@ import { openCodeStore, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
 import { localAdmission, meshAdmission } from "./admission.ts";
 import { createCodeCache } from "./code-cache.ts";
+import { createCodePrefetch } from "./code-prefetch.ts";
 import { createConcurrencyLimiter } from "./concurrency-limiter.ts";
 import type { ExecutorConfig } from "./config.ts";
 import { serveSyncInvocations } from "./handlers/sync-invoke.ts";
@@ -30,8 +31,12 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
     hostWork: config.hostWork,
   });
   const code = createCodeCache(await openCodeStore(nc, { replicas: config.jsReplicas }), config.codeCacheMb * 1024 * 1024);
-  const resolver = startFunctionResolver({ kv: await openFunctionBucket(nc, { replicas: config.jsReplicas }), nc, log: log2.child({ component: "function-views" }) });
+  // A function's code is fetched and compiled when its view changes, before its first invocation.
+  const prefetch = createCodePrefetch({ code, runtime, log: log2.child({ component: "code-prefetch" }) });
+  const resolver = startFunctionResolver({ kv: await openFunctionBucket(nc, { replicas: config.jsReplicas }), nc,
+    log: log2.child({ component: "function-views" }), onView: (view) => prefetch.onView(view) });
   await resolver.ready;
+  prefetch.start();
   const limiter = createConcurrencyLimiter(config.concurrency, config.queueDepth);
   // Limits counted across every executor: this process is one holder in the mesh's ledgers.
   const ledger = createLedgerClient({ kv: await openConcurrencyBucket(nc, { replicas: config.jsReplicas }), holderId: config.executorId,
@@ -56,6 +61,7 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
       await ledger.stop();
       health.stop();
       await resolver.stop();
+      await prefetch.stop();
       await runtime.close();
     },
   };

@@ -14,8 +14,12 @@ export interface CachedCode {
 
 export class CodeCache {
   readonly #entries = new Map<string, CachedCode>();
+  /** Compiles producing an entry, by code id: later cold starts of the same code wait for it. */
+  readonly #compiling = new Map<string, Promise<void>>();
   readonly #maxBytes: number;
   #bytes = 0;
+  /** Bundles compiled without cached data (a code id's first compile, or after eviction or rejection). */
+  compiles = 0;
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
@@ -39,6 +43,23 @@ export class CodeCache {
       if (this.#bytes <= this.#maxBytes) break;
       this.delete(oldId);
     }
+  }
+
+  /** The compile producing `id`'s entry, if one is in progress; it never rejects. */
+  compiling(id: string): Promise<void> | undefined {
+    return this.#compiling.get(id);
+  }
+
+  /** Marks `id` as being compiled until `work` settles, so a burst of cold starts compiles it once. */
+  track(id: string, work: Promise<unknown>): void {
+    const done: Promise<void> = work.then(() => {}, () => {}).finally(() => {
+      if (this.#compiling.get(id) === done) this.#compiling.delete(id);
+    });
+    this.#compiling.set(id, done);
+  }
+
+  get size(): number {
+    return this.#entries.size;
   }
 
   delete(id: string): void {

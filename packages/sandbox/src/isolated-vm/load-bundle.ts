@@ -9,7 +9,7 @@ import type ivm from "isolated-vm";
 import { toScriptSource } from "../bundle-source.ts";
 import { importError, syntaxError } from "../outcome.ts";
 import type { LoadResult } from "../prelude/types.ts";
-import type { CodeCache } from "./code-cache.ts";
+import type { CachedCode, CodeCache } from "./code-cache.ts";
 import { isSyntaxError, messageOf } from "./failure.ts";
 import type { Failed } from "./failure.ts";
 
@@ -32,9 +32,28 @@ export interface BundleTarget {
 /**
  * The bundle as a script, compiled with this process's code cache for `codeId` and refreshing it;
  * null when it must be compiled as a module. Syntax errors are left to the module compile to report.
+ * Single flight: while one isolate compiles a code id without cached data, others wait for its
+ * result and compile from the cache.
  */
 export async function compileBundleScript(isolate: ivm.Isolate, code: string, codeId: string, cache: CodeCache, filename: string): Promise<CompiledScript | null> {
-  const cached = cache.get(codeId);
+  let cached = cache.get(codeId);
+  if (cached === undefined) {
+    const pending = cache.compiling(codeId);
+    if (pending !== undefined) {
+      await pending;
+      cached = cache.get(codeId);
+    }
+  }
+  if (cached !== undefined) return compileWithCache(isolate, code, codeId, cache, filename, cached);
+  const work = compileWithCache(isolate, code, codeId, cache, filename, undefined);
+  cache.track(codeId, work);
+  cache.compiles++;
+  return work;
+}
+
+async function compileWithCache(
+  isolate: ivm.Isolate, code: string, codeId: string, cache: CodeCache, filename: string, cached: CachedCode | undefined,
+): Promise<CompiledScript | null> {
   if (cached?.form === "module") return null;
   const source = toScriptSource(code);
   if (source === null) {
