@@ -8,7 +8,8 @@
  * - `Event` goes onto JetStream `fnmesh.async.<fn>` and resolves once it is stored (PubAck), with
  *   the request id as the message id so a repeated publish is dropped; the scheduler takes it from there.
  *
- * Trace context and the request id travel in NATS headers.
+ * Trace context and the request id travel in NATS headers. Requests begun in one turn of the event
+ * loop leave together, in one socket write (next-turn.ts).
  */
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
@@ -16,6 +17,7 @@ import {
   catalog, Component, decodeFramed, encodeFramed, ErrorCode, FnmeshError, Header, injectTraceContext,
   type InvokeRequestInput, type InvokeResult,
 } from "@fnmesh/protocol";
+import { createTurnGate } from "./next-turn.ts";
 
 export interface SyncOutcome { result: InvokeResult; body: Uint8Array }
 export interface Enqueued { seq: number; duplicate: boolean }
@@ -53,14 +55,16 @@ function requestHeaders(requestId: string) {
 }
 
 export function createInvokeClient(nc: NatsConnection, js: JetStreamClient = jetstream(nc)): InvokeClient {
+  const nextTurn = createTurnGate();
   return {
     async call(request, payload, options = {}) {
       const timeout = (options.functionTimeoutSec ?? MAX_FUNCTION_TIMEOUT_SEC) * 1000 + REPLY_GRACE_MS;
+      const data = encodeFramed(catalog.invoke.request, request, payload);
+      const headers = requestHeaders(request.requestId);
       let reply;
       try {
-        reply = await nc.request(catalog.invoke.subject(request.function), encodeFramed(catalog.invoke.request, request, payload), {
-          timeout, headers: requestHeaders(request.requestId),
-        });
+        await nextTurn();
+        reply = await nc.request(catalog.invoke.subject(request.function), data, { timeout, headers });
       } catch (err) {
         const message = (err as Error).message ?? String(err);
         if (/no responders/i.test(message) || (err as { code?: string }).code === "503") {
@@ -76,10 +80,11 @@ export function createInvokeClient(nc: NatsConnection, js: JetStreamClient = jet
     },
 
     async enqueue(request, payload) {
+      const data = encodeFramed(catalog.asyncInvoke.message, request, payload);
+      const headers = requestHeaders(request.requestId);
       try {
-        const ack = await js.publish(catalog.asyncInvoke.subject(request.function), encodeFramed(catalog.asyncInvoke.message, request, payload), {
-          msgID: asyncMessageId(request), headers: requestHeaders(request.requestId),
-        });
+        await nextTurn();
+        const ack = await js.publish(catalog.asyncInvoke.subject(request.function), data, { msgID: asyncMessageId(request), headers });
         return { seq: ack.seq, duplicate: ack.duplicate };
       } catch (err) {
         throw new FnmeshError(ErrorCode.Unavailable, Component.Protocol, `Could not queue the event invocation: ${(err as Error).message}`, { cause: err });

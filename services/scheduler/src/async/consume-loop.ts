@@ -34,11 +34,6 @@ export function startConsumeLoop(options: ConsumeLoopOptions): ConsumeLoop {
     const t = ms === undefined ? undefined : setTimeout(resolve, ms);
     wake = () => { if (t) clearTimeout(t); resolve(); };
   });
-  // The pulled messages arrive one per microtask turn, and nats.js writes once per turn of publishes:
-  // started as they came, each event's invocation request cost its own socket write. Started together
-  // on the next macrotask, the requests of one pull leave in one write.
-  let turn: Promise<void> | undefined;
-  const nextTurn = () => turn ??= new Promise<void>((resolve) => setImmediate(() => { turn = undefined; resolve(); }));
   // Refill once a quarter of the slots are free, so a busy queue is pulled in batches, not one by one.
   const refillAt = Math.max(1, Math.floor(maxInFlight / 4));
 
@@ -52,7 +47,8 @@ export function startConsumeLoop(options: ConsumeLoopOptions): ConsumeLoop {
           if (free < refillAt) { await pause(); continue; }
           batch = await consumer.fetch({ max_messages: free, expires: options.pullExpiresMs ?? 5_000 });
           for await (const m of batch) {
-            const p = nextTurn().then(() => options.handle(m))
+            // The invoke client sends the requests begun in one turn together (one socket write per pull).
+            const p = options.handle(m)
               .catch((err: unknown) => log.error("async message handler failed", { err, seq: m.seq }))
               .finally(() => { inflight.delete(p); wake?.(); });
             inflight.add(p);
