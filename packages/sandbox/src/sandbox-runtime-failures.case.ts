@@ -177,17 +177,18 @@ export function describeSandboxRuntimeFailures(name: string, create: RuntimeFact
       assert.equal(outcome.limit, "timeout");
     });
 
-    test("a promise that never settles times out", async () => {
+    // With nothing pending the event loop empties, which nodejs20.x/22.x answer at once (lambda-handlers.test.ts).
+    test("a promise that never settles while a timer keeps the loop alive times out", async () => {
       await using rt = runtime();
-      const fn = testFunction(esmBundle(`const handler = () => new Promise(() => {});`), { timeoutMs: 250 });
+      const fn = testFunction(esmBundle(`const handler = () => new Promise(() => { setInterval(() => {}, 50); });`), { timeoutMs: 250 });
       const outcome = failed(await invoke(rt, fn));
       assert.equal(outcome.error.errorMessage, "Task timed out after 0.25 seconds");
       assert.ok(outcome.durationMs >= 240, `durationMs ${outcome.durationMs}`);
     });
 
-    test("a callback handler that never calls back times out", async () => {
+    test("a callback handler that never calls back while a timer keeps the loop alive times out", async () => {
       await using rt = runtime();
-      const fn = testFunction(esmBundle(`const handler = (event, context, callback) => {};`), { timeoutMs: 200 });
+      const fn = testFunction(esmBundle(`const handler = (event, context, callback) => { setInterval(() => {}, 50); };`), { timeoutMs: 200 });
       assert.equal(failed(await invoke(rt, fn)).limit, "timeout");
     });
 
@@ -233,8 +234,8 @@ export function describeSandboxRuntimeFailures(name: string, create: RuntimeFact
 
     test("a closed runtime refuses invocations and ends running ones", async () => {
       const rt = runtime();
-      // Logs, then waits for nothing: only closing the runtime (or the 60 s limit) can end it.
-      const fn = testFunction(esmBundle(`const handler = () => { console.log("running"); return new Promise(() => {}); };`), { timeoutMs: 60_000 });
+      // Logs, then waits on a timer that keeps the loop alive: only closing the runtime (or the 60 s limit) can end it.
+      const fn = testFunction(esmBundle(`const handler = () => { console.log("running"); return new Promise(() => { setInterval(() => {}, 1000); }); };`), { timeoutMs: 60_000 });
       const started = Promise.withResolvers<void>();
       const running = invoke(rt, fn, {}, { onLog: (line) => line.message === "running" && started.resolve() });
       await Promise.race([started.promise, running.then((outcome) => assert.fail(`ended before it was closed: ${JSON.stringify(outcome)}`))]);

@@ -124,16 +124,17 @@ export function describeSandboxRuntime(name: string, create: RuntimeFactory): vo
     test("nested export path", async () => {
       await using rt = runtime();
       const code = `const userModule = { api: { v1: { handle: () => "nested" } } };\nexport { userModule };\n`;
-      const fn = testFunction(code, { exportPath: ["api", "v1", "handle"], handlerName: "index.api.v1.handle" });
+      const fn = testFunction(code, { exportPath: ["api", "v1", "handle"], handlerName: "index.api.v1.handle", runtime: "nodejs24.x" });
       assert.equal(ok(await invoke(rt, fn)), "nested");
     });
 
-    test("sync handler returning a value, on both runtime generations", async () => {
+    // nodejs24.x awaits the handler's value; nodejs20.x/22.x ignore what a sync handler returns and
+    // answer null once the event loop is empty (the RIC 3.x; more in lambda-handlers.test.ts).
+    test("sync handler returning a value: the result on nodejs24.x, null on nodejs22.x", async () => {
       await using rt = runtime();
-      for (const runtimeName of ["nodejs22.x", "nodejs24.x"] as const) {
-        const fn = testFunction(esmBundle(`const handler = (event) => event.n * 2;`), { runtime: runtimeName });
-        assert.equal(ok(await invoke(rt, fn, { n: 21 })), 42);
-      }
+      const code = esmBundle(`const handler = (event) => event.n * 2;`);
+      assert.equal(ok(await invoke(rt, testFunction(code, { runtime: "nodejs24.x" }), { n: 21 })), 42);
+      assert.equal(ok(await invoke(rt, testFunction(code, { runtime: "nodejs22.x" }), { n: 21 })), null);
     });
 
     test("undefined result is null", async () => {

@@ -98,9 +98,10 @@ describe("executor over NATS", () => {
   });
 
   test("past its concurrency and queue, the executor refuses with too_many_requests", async () => {
-    // The holder never settles: it keeps the only slot (concurrency 1, queue 0) until its configured
-    // timeout, so no speed is assumed between its START line and the second request.
-    const code = await deploy("export const handler = async (e) => { if (e.hold) await new Promise(() => {}); return 'served'; };");
+    // The holder never settles (a timer keeps its event loop alive): it keeps the only slot
+    // (concurrency 1, queue 0) until its configured timeout, so no speed is assumed between its
+    // START line and the second request.
+    const code = await deploy("export const handler = async (e) => { if (e.hold) await new Promise(() => { setInterval(() => {}, 100); }); return 'served'; };");
     const fn = await publish("slow-fn", code, 3);
     const holder = request(fn);
     const starts: string[] = [];

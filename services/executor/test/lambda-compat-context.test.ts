@@ -251,7 +251,7 @@ export const handler = async (event) => {
   });
 
   test("a timeout logs Lambda's 'Task timed out' line, then END and REPORT", async () => {
-    const fn = await deployFunction(h, `export const handler = async () => { console.log("waiting"); await new Promise(() => {}); };`, { timeoutSec: 1 });
+    const fn = await deployFunction(h, `export const handler = async () => { console.log("waiting"); await new Promise(() => { setInterval(() => {}, 100); }); };`, { timeoutSec: 1 });
     const inv = await h.invoke(fn);
     assertTimedOut(inv, 1);
     const lines = logLines(inv);

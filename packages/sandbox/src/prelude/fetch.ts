@@ -1,3 +1,4 @@
+import type { RtWithLoop } from "./event-loop.ts";
 import type { FetchWireResult, Rt } from "./types.ts";
 
 /**
@@ -54,11 +55,20 @@ export function installFetch(_g: Record<string, unknown>, rt: Rt): void {
     });
   }
 
+  const loop = (rt as RtWithLoop).loop;
+  // A pending request keeps the event loop alive, as an open socket does in Node.
+  loop.handles.push(() => pending.size);
+
   rt.fetchDone = (seq: number, id: number, result: FetchWireResult) => {
     const entry = pending.get(id);
     if (entry === undefined || entry.seq !== seq || seq !== rt.seq) return;
     pending.delete(id);
     entry.removeAbort();
+    settle(entry, result);
+    loop.afterActivity?.();
+  };
+
+  function settle(entry: Pending, result: FetchWireResult): void {
     if (!result.ok) {
       entry.reject(fetchFailed(String(result.code), String(result.message)));
       return;
@@ -68,7 +78,7 @@ export function installFetch(_g: Record<string, unknown>, rt: Rt): void {
     } catch (error) {
       entry.reject(new TypeError("fetch failed", { cause: error }));
     }
-  };
+  }
   rt.onEnd.push(() => {
     for (const entry of pending.values()) entry.removeAbort();
     pending.clear();

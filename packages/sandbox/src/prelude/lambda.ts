@@ -1,3 +1,4 @@
+import type { RtWithLoop } from "./event-loop.ts";
 import type { ErrorBody, InvokeResult, LoadResult, Rt } from "./types.ts";
 
 /**
@@ -15,7 +16,8 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
   const setPrototypeOf = Object.setPrototypeOf;
   const bare = <T extends object>(o: T): T => setPrototypeOf(o, null) as T;
   type Handler = (...args: unknown[]) => unknown;
-  type Settled = { value: unknown } | { error: unknown } | { crash: ErrorBody };
+  /** `failure`: the runtime's own error document for the invocation (the isolate stays usable). */
+  type Settled = { value: unknown } | { error: unknown } | { crash: ErrorBody } | { failure: ErrorBody };
   let handler: Handler | null = null;
   // The entry module may call ready() before or after load() starts waiting for it.
   let readyValue: { namespace: unknown } | null = null;
@@ -85,9 +87,11 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
           ok: false,
           error: {
             errorType: "Runtime.CallbackHandlerDeprecated",
+            // The RIC's CALLBACK_ERROR_NODEJS24_ABOVE (src/context/constants.ts).
             errorMessage:
               "ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. " +
-              "You need to modify this function to use a supported handler signature to use Node.js 24 or later.",
+              "You need to modify this function to use a supported handler signature to use Node.js 24 or later. " +
+              "For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.",
             trace: [],
           },
           logsSent: logsSent(),
@@ -100,9 +104,9 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
     }
   }
 
-  function createContext(requestId: string, clientContext: string | undefined, done: (error: unknown, value?: unknown) => void): Record<string, unknown> {
+  /** Lambda's context object. `callbacks` is the 3.x runtime's part, on nodejs20.x/22.x only. */
+  function createContext(requestId: string, clientContext: string | undefined, callbacks: CallbackContext | null): Record<string, unknown> {
     const context: Record<string, unknown> = {
-      callbackWaitsForEmptyEventLoop: true,
       functionName: config.functionName,
       functionVersion: config.functionVersion,
       invokedFunctionArn: config.invokedFunctionArn,
@@ -114,47 +118,160 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
       clientContext: clientContext === undefined ? undefined : parse(clientContext),
       getRemainingTimeInMillis: () => Math.max(0, rt.deadline - Date.now()),
     };
-    if (config.supportsCallback) {
-      // The pre-callback API, still present on callback runtimes.
-      context.done = done;
-      context.succeed = (value: unknown) => done(null, value);
-      // fail() without an error fails with the string "handled", as the runtime client's does
-      // (aws/aws-lambda-nodejs-runtime-interface-client: src/CallbackContext.js).
-      context.fail = (error: unknown) => done(error ?? "handled");
+    // nodejs24.x's runtime (src/context/context-builder.ts) has none of these.
+    if (callbacks !== null) {
+      Object.defineProperty(context, "callbackWaitsForEmptyEventLoop", {
+        get: () => callbacks.waitForEmptyEventLoop,
+        set: (value: unknown) => {
+          callbacks.waitForEmptyEventLoop = value;
+        },
+        enumerable: true,
+        configurable: true,
+      });
+      context.done = callbacks.done;
+      context.succeed = callbacks.succeed;
+      context.fail = callbacks.fail;
     }
     return context;
   }
 
-  function runHandler(fn: Handler, event: unknown, requestId: string, clientContext: string | undefined): Promise<Settled> {
-    return new Promise<Settled>((resolve) => {
-      let settled = false;
-      const finish = (outcome: Settled) => {
-        if (settled) return;
-        settled = true;
-        resolve(outcome);
+  interface CallbackContext {
+    waitForEmptyEventLoop: unknown;
+    callback: (error?: unknown, value?: unknown) => void;
+    done: (error?: unknown, value?: unknown) => void;
+    succeed: (value?: unknown) => void;
+    fail: (error?: unknown) => void;
+  }
+
+  const loop = (rt as RtWithLoop).loop;
+
+  /** Resolves once the invocation's event loop has nothing left (Node's `beforeExit`). */
+  function emptyLoop(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const check = () => {
+        if (loop.active() !== 0) return;
+        loop.afterActivity = null;
+        resolve();
       };
-      const callback = (error: unknown, value?: unknown) => finish(error === null || error === undefined ? bare({ value }) : bare({ error }));
-      const context = createContext(requestId, clientContext, callback);
+      loop.afterActivity = () => loop.immediate(check);
+      loop.immediate(check);
+    });
+  }
+
+  /** The RIC's NodeJsExit (3.x src/Errors.js): an async handler's promise was never settled. */
+  function nodeJsExit(): ErrorBody {
+    return bare({
+      errorType: "Runtime.NodeJsExit",
+      errorMessage:
+        "The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise that was never settled. " +
+        "For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes",
+      trace: [],
+    });
+  }
+
+  function isThenable(value: unknown): value is PromiseLike<unknown> {
+    return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
+  }
+
+  function isAsyncFunction(fn: Handler): boolean {
+    try {
+      return fn.constructor?.name === "AsyncFunction";
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * nodejs24.x (the RIC's rewrite, src/runtime/buffered-invoke-processor.ts): the result is
+   * `await handler(event, context)`, sync or async; pending timers do not delay it.
+   */
+  function runAwaited(fn: Handler, event: unknown, requestId: string, clientContext: string | undefined): Promise<Settled> {
+    return new Promise<Settled>((resolve) => {
+      const context = createContext(requestId, clientContext, null);
       let returned: unknown;
       try {
-        returned = config.supportsCallback ? fn(event, context, callback) : fn(event, context);
+        returned = fn(event, context);
       } catch (error) {
-        finish({ error });
+        resolve(bare({ error }));
         return;
       }
-      if (returned !== null && (typeof returned === "object" || typeof returned === "function") && typeof (returned as { then?: unknown }).then === "function") {
-        try {
-          (returned as PromiseLike<unknown>).then(
-            (value) => finish(bare({ value })),
-            (error: unknown) => finish({ error }),
-          );
-        } catch (error) {
-          finish({ error });
-        }
-      } else if (!(config.supportsCallback && fn.length >= 3)) {
-        finish(bare({ value: returned }));
+      if (!isThenable(returned)) {
+        resolve(bare({ value: returned }));
+        return;
       }
-      // Otherwise a callback-style handler: wait for the callback.
+      try {
+        returned.then(
+          (value) => resolve(bare({ value })),
+          (error: unknown) => resolve(bare({ error })),
+        );
+      } catch (error) {
+        resolve(bare({ error }));
+      }
+    });
+  }
+
+  /**
+   * nodejs20.x/22.x (the RIC 3.x, src/Runtime.js and src/CallbackContext.js): a returned promise
+   * answers when it settles; `callback(null, x)` answers once the event loop is empty, or at once
+   * when `context.callbackWaitsForEmptyEventLoop` is false; `callback(error)`, `done`, `succeed`
+   * and `fail` answer at once; only the first of them counts. A handler that returns no promise
+   * and never calls back answers null once the loop is empty, and an async one whose promise is
+   * still pending then fails with Runtime.NodeJsExit. A loop that never empties times out.
+   */
+  function runWithCallback(fn: Handler, event: unknown, requestId: string, clientContext: string | undefined): Promise<Settled> {
+    return new Promise<Settled>((resolve) => {
+      let finished = false;
+      const finish = (outcome: Settled) => {
+        if (finished) return;
+        finished = true;
+        loop.afterActivity = null;
+        resolve(outcome);
+      };
+      // What happens when the loop empties (the RIC's BeforeExitListener): by default, answer null.
+      let onEmpty: (() => void) | null = () => finish(isAsyncFunction(fn) ? bare({ failure: nodeJsExit() }) : bare({ value: null }));
+      let called = false;
+      const once =
+        <A extends unknown[]>(body: (...args: A) => void) =>
+        (...args: A) => {
+          if (called) return;
+          called = true;
+          body(...args);
+        };
+      const answer = (error: unknown, value: unknown) => {
+        onEmpty = null;
+        if (error !== undefined && error !== null) finish(bare({ error }));
+        else finish(bare({ value }));
+      };
+      const callbacks: CallbackContext = {
+        waitForEmptyEventLoop: true,
+        callback: once((error?: unknown, value?: unknown) => {
+          if (error !== undefined && error !== null) return answer(error, undefined);
+          if (!callbacks.waitForEmptyEventLoop) return answer(null, value);
+          onEmpty = () => loop.immediate(() => answer(null, value));
+        }),
+        done: once((error?: unknown, value?: unknown) => answer(error, value)),
+        succeed: once((value?: unknown) => answer(null, value)),
+        // fail() without an error fails with the string "handled" (src/CallbackContext.js).
+        fail: once((error?: unknown) => answer(error === undefined || error === null ? "handled" : error, null)),
+      };
+      void emptyLoop().then(() => onEmpty?.());
+      const context = createContext(requestId, clientContext, callbacks);
+      let returned: unknown;
+      try {
+        returned = fn(event, context, callbacks.callback);
+      } catch (error) {
+        callbacks.callback(error);
+        return;
+      }
+      if (!isThenable(returned)) return;
+      try {
+        returned.then(
+          (value) => callbacks.succeed(value),
+          (error: unknown) => callbacks.fail(error),
+        );
+      } catch (error) {
+        callbacks.fail(error);
+      }
     });
   }
 
@@ -163,8 +280,10 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
     try {
       if (handler === null) return bare({ ok: false, error: handlerNotFound(undefined), fatal: false, logsSent: logsSent() });
       const event: unknown = parse(eventJson);
-      const settled = await race([runHandler(handler, event, requestId, clientContext), rt.crashed.then((crash): Settled => bare({ crash }))]);
+      const run = config.supportsCallback ? runWithCallback : runAwaited;
+      const settled = await race([run(handler, event, requestId, clientContext), rt.crashed.then((crash): Settled => bare({ crash }))]);
       if ("crash" in settled) return bare({ ok: false, error: settled.crash, fatal: true, logsSent: logsSent() });
+      if ("failure" in settled) return bare({ ok: false, error: settled.failure, fatal: false, logsSent: logsSent() });
       if ("error" in settled) return bare({ ok: false, error: rt.toErrorBody(settled.error), fatal: false, logsSent: logsSent() });
       let result: string;
       try {

@@ -1,3 +1,4 @@
+import type { EventLoop, RtWithLoop } from "./event-loop.ts";
 import type { Rt } from "./types.ts";
 
 /**
@@ -12,8 +13,12 @@ export function installTimers(g: Record<string, unknown>, rt: Rt): void {
     args: unknown[];
     delayMs: number;
     repeat: boolean;
+    /** Keeps the event loop alive (Node's ref()/unref()). */
+    ref: boolean;
   }
   const pending = new Map<number, Timer>();
+  // The event loop's own immediates (event-loop.ts): never counted, never limited.
+  const internal = new Map<number, { seq: number; callback: () => void }>();
   let nextId = 1;
   const MAX_DELAY = 2147483647;
   const resolved = Promise.resolve();
@@ -26,13 +31,17 @@ export function installTimers(g: Record<string, unknown>, rt: Rt): void {
       this.#id = id;
     }
     ref(): this {
+      const timer = pending.get(this.#id);
+      if (timer !== undefined) timer.ref = true;
       return this;
     }
     unref(): this {
+      const timer = pending.get(this.#id);
+      if (timer !== undefined) timer.ref = false;
       return this;
     }
     hasRef(): boolean {
-      return true;
+      return pending.get(this.#id)?.ref ?? false;
     }
     refresh(): this {
       const timer = pending.get(this.#id);
@@ -67,7 +76,7 @@ export function installTimers(g: Record<string, unknown>, rt: Rt): void {
     if (pending.size >= rt.config.maxTimers) {
       throw new RangeError(`Too many pending timers: at most ${rt.config.maxTimers} per invocation`);
     }
-    pending.set(id, { seq: rt.seq, callback: callback as Timer["callback"], args, delayMs, repeat });
+    pending.set(id, { seq: rt.seq, callback: callback as Timer["callback"], args, delayMs, repeat, ref: true });
     rt.bridge.setTimer(rt.seq, id, delayMs);
     return immediate ? new Immediate(id) : new Timeout(id);
   }
@@ -83,6 +92,12 @@ export function installTimers(g: Record<string, unknown>, rt: Rt): void {
 
   rt.fire = (seq, id) => {
     if (seq !== rt.seq) return;
+    const own = internal.get(id);
+    if (own !== undefined) {
+      internal.delete(id);
+      if (own.seq === seq) own.callback();
+      return;
+    }
     const timer = pending.get(id);
     if (timer === undefined || timer.seq !== seq) return;
     if (timer.repeat) rt.bridge.setTimer(seq, id, timer.delayMs);
@@ -92,8 +107,31 @@ export function installTimers(g: Record<string, unknown>, rt: Rt): void {
     } catch (error) {
       rt.uncaught(error);
     }
+    loop.afterActivity?.();
   };
-  rt.onEnd.push(() => pending.clear());
+  rt.onEnd.push(() => {
+    pending.clear();
+    internal.clear();
+    loop.afterActivity = null;
+  });
+
+  const loop: EventLoop = {
+    handles: [],
+    active() {
+      let count = 0;
+      for (const timer of pending.values()) if (timer.seq === rt.seq && timer.ref) count++;
+      for (const handle of loop.handles) count += handle();
+      return count;
+    },
+    immediate(callback) {
+      if (rt.seq === 0) return;
+      const id = nextId++;
+      internal.set(id, { seq: rt.seq, callback });
+      rt.bridge.setTimer(rt.seq, id, 0);
+    },
+    afterActivity: null,
+  };
+  (rt as RtWithLoop).loop = loop;
 
   const define = (name: string, value: unknown) =>
     Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: true });
