@@ -27,6 +27,7 @@ import { NodeCryptoHost } from "./node-crypto-host.ts";
 import { zlibHostCall } from "./node-zlib-host.ts";
 import type { HostWorkConfig } from "./host-work.ts";
 import { malformedResultError, readErrorBody } from "./error-body.ts";
+import { traceMapperFor, type TraceMapper } from "./source-map.ts";
 import { abortCallFetches, abortFetch, narrowToOf, startFetch } from "./fetch-host.ts";
 import type { EgressConfig } from "./fetch-host.ts";
 import { failureToError, messageOf, TIMED_OUT } from "./failure.ts";
@@ -96,6 +97,8 @@ export class IsolateSandbox implements Pooled {
   #disposed = false;
   #disposedByHost = false;
   #catastrophe: string | null = null;
+  /** Maps bundle frames in error traces to the user's files (set at the cold start). */
+  #traces: TraceMapper | null = null;
 
   private constructor(fn: SandboxFunction, settings: SandboxSettings, isolate: ivm.Isolate, context: ivm.Context) {
     this.key = fn.key;
@@ -165,7 +168,8 @@ export class IsolateSandbox implements Pooled {
     const maxMemoryUsedMb = call.failure?.kind === "memory" ? this.#fn.memoryMb : toMemoryMb(this.heapBytes);
     const cpuEnd = this.#cpuTime();
     const cpuTimeMs = cpuStart === undefined || cpuEnd === undefined ? undefined : Number(cpuEnd - cpuStart) / 1e6;
-    return { result: outcome.result, initDurationMs, durationMs, maxMemoryUsedMb, cpuTimeMs, hostTimeMs: call.hostWork.usedMs, reusable };
+    const result = !outcome.result.ok && this.#traces !== null ? { ...outcome.result, error: this.#traces.mapBody(outcome.result.error) } : outcome.result;
+    return { result, initDurationMs, durationMs, maxMemoryUsedMb, cpuTimeMs, hostTimeMs: call.hostWork.usedMs, reusable };
   }
 
   /** The isolate's CPU time so far (ns); after disposal, the last reading before it. */
@@ -210,6 +214,7 @@ export class IsolateSandbox implements Pooled {
       crypto: new ivm.Callback(this.#metered(cryptoHostCall), { sync: true }),
       nodeCrypto: new ivm.Callback(this.#metered((op: unknown, a: unknown, b: unknown, c: unknown, d: unknown) => this.#nodeCrypto.call(op, a, b, c, d)), { sync: true }),
       nodeZlib: new ivm.Callback(this.#metered(zlibHostCall), { sync: true }),
+      heap: new ivm.Callback(this.#metered(() => this.#heapNow()), { sync: true }),
       // V8's structured clone, twice: isolated-vm copies the argument out, and the ExternalCopy copies it
       // back in. The first copy is paid before this runs, so it is charged as the same again as the second.
       clone: new ivm.Callback(this.#metered((value: unknown) => new ivm.ExternalCopy(value).copyInto({ release: true }), 2), { sync: true }),
@@ -272,6 +277,12 @@ export class IsolateSandbox implements Pooled {
     };
   }
 
+  /** The isolate's heap right now, for `process.memoryUsage()`: [used, total, external] bytes. */
+  #heapNow(): [number, number, number] {
+    const stats = this.#isolate.getHeapStatisticsSync();
+    return [stats.used_heap_size, stats.total_heap_size, stats.externally_allocated_size];
+  }
+
   #apiRefs(): IsolateApiRefs {
     if (this.#api === undefined) throw new Error("prelude not installed");
     return this.#api;
@@ -283,6 +294,7 @@ export class IsolateSandbox implements Pooled {
     const limitMs = this.#settings.initTimeoutMs;
     const outcome = await this.#phase(call, limitMs, async (): Promise<InitResult> => {
       const filename = `file:///var/task/${handlerFile(this.#fn.handlerName)}.mjs`;
+      this.#traces = traceMapperFor(code, filename, this.#fn.codeId);
       const script = await compileBundleScript(this.#isolate, code, this.#fn.codeId, this.#settings.codeCache, filename);
       const { load, ready } = this.#apiRefs();
       const target: BundleTarget = { isolate: this.#isolate, context: this.#context, load, ready, filename, seq: call.seq, deadline: call.deadline, limitMs };
