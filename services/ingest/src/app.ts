@@ -4,14 +4,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { Hono, type MiddlewareHandler } from "hono";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, propagation, SpanKind, SpanStatusCode, trace, type TextMapGetter } from "@opentelemetry/api";
 import type pg from "pg";
 import type { ObjectStore } from "@nats-io/obj";
 import { codeKeys } from "@fnmesh/protocol";
 import { CODE_PATH, verifyCodeLink } from "./code-download.ts";
 import type { IngestEnv, IngestResources } from "./context.ts";
 import { authenticateHead, type Credentials } from "./auth/sigv4.ts";
-import { bodyLimitFor, readBody } from "./http-body.ts";
+import { bodyLimitFor, nodeOrRequestBody, readBody } from "./http-body.ts";
 import type { InFlight } from "./in-flight.ts";
 import { awsErrorBody, toAwsError } from "./lambda/errors.ts";
 import { registerFunctionRoutes } from "./lambda/function-routes.ts";
@@ -25,6 +25,9 @@ import { checkReadiness } from "./readiness.ts";
 import { registerScheduleRoutes, type ScheduleRoutesDeps } from "./schedules/routes.ts";
 import { registerEventSourceRoutes, type EventSourceRoutesDeps } from "./event-sources/routes.ts";
 import { registerS3WebhookRoute } from "./s3-webhook/webhook-route.ts";
+
+/** Reads trace headers in place: the propagator asks for two names, no need to copy every header. */
+const headersGetter: TextMapGetter<Headers> = { get: (h, key) => h.get(key) ?? undefined, keys: (h) => [...h.keys()] };
 
 export interface AppOptions {
   resources: IngestResources; pool: pg.Pool; credentials: Credentials; isReady: () => boolean; inFlight: InFlight;
@@ -83,7 +86,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
     options.inFlight.enter();
     const amznRequestId = randomUUID();
     const url = new URL(c.req.url);
-    const parent = propagation.extract(context.active(), Object.fromEntries(c.req.raw.headers));
+    const parent = propagation.extract(context.active(), c.req.raw.headers, headersGetter);
     const span = res.tracer.startSpan(`${c.req.method} ${url.pathname}`, { kind: SpanKind.SERVER }, parent);
     c.set("op", "Unknown");
     try {
@@ -93,7 +96,7 @@ export function createApp(options: AppOptions): Hono<IngestEnv> {
         const pending = await authenticateHead({ method: c.req.method, rawPath: url.pathname, query: queryRecord(url), headers: c.req.raw.headers },
           sigv4(service), now());
         const { limit, operation } = bodyLimitFor(c.req.method, url.pathname);
-        const { body, sha256 } = await readBody(c.req.raw, limit, operation);
+        const { body, sha256 } = await readBody(nodeOrRequestBody(c.env?.incoming, c.req.raw), limit, operation);
         await pending.finish(body, sha256);
         c.set("body", body);
         await next();

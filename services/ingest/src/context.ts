@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Tracer } from "@opentelemetry/api";
@@ -32,5 +33,8 @@ export interface IngestResources {
   codeLinkSecret: string;
 }
 
-/** Hono variables set by the body/auth middleware. */
-export interface IngestEnv { Variables: { body: Uint8Array; op: string; functionName?: string } }
+/**
+ * Hono variables set by the body/auth middleware; `incoming` is node:http's request when served by
+ * @hono/node-server (absent under `app.request` in tests).
+ */
+export interface IngestEnv { Variables: { body: Uint8Array; op: string; functionName?: string }; Bindings: { incoming?: IncomingMessage } }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { Limits } from "@fnmesh/protocol";
-import { bodyLimitFor, MAX_CONTROL_BODY_BYTES, MAX_DEPLOY_BODY_BYTES, readBody } from "./http-body.ts";
+import { bodyLimitFor, MAX_CONTROL_BODY_BYTES, MAX_DEPLOY_BODY_BYTES, readBody, requestBody } from "./http-body.ts";
 
 const F = "/2015-03-31/functions";
 
@@ -33,23 +33,23 @@ test("the body is read whole and hashed, with or without a declared length, in a
   const data = new Uint8Array(100_000).map((_, i) => (i * 7) & 255);
   const parts = [data.subarray(0, 1), data.subarray(1, 65_537), data.subarray(65_537)];
   for (const declared of [data.length, undefined]) {
-    const read = await readBody(request(parts, declared), 200_000, "Test");
+    const read = await readBody(requestBody(request(parts, declared)), 200_000, "Test");
     assert.deepEqual(Buffer.from(read.body), Buffer.from(data), `declared ${declared}`);
     assert.equal(read.sha256, sha(data));
   }
   // Shorter than declared: what arrived, not the rest of an uninitialised buffer.
-  const short = await readBody(request([data.subarray(0, 10)], 50), 200_000, "Test");
+  const short = await readBody(requestBody(request([data.subarray(0, 10)], 50)), 200_000, "Test");
   assert.deepEqual(Buffer.from(short.body), Buffer.from(data.subarray(0, 10)));
   // Longer than declared: nothing is lost.
-  const long = await readBody(request([data.subarray(0, 10), data.subarray(10, 30)], 15), 200_000, "Test");
+  const long = await readBody(requestBody(request([data.subarray(0, 10), data.subarray(10, 30)], 15)), 200_000, "Test");
   assert.deepEqual(Buffer.from(long.body), Buffer.from(data.subarray(0, 30)));
   assert.equal(long.sha256, sha(data.subarray(0, 30)));
 });
 
 test("past the limit is Lambda's 413 text, whether declared or streamed", async () => {
   const msg = { message: "Request must be smaller than 10 bytes for the CreateFunction operation" };
-  await assert.rejects(readBody(request([new Uint8Array(11)], 11), 10, "CreateFunction"), msg);
-  await assert.rejects(readBody(request([new Uint8Array(6), new Uint8Array(6)]), 10, "CreateFunction"), msg);
-  const exact = await readBody(request([new Uint8Array(10)]), 10, "CreateFunction");
+  await assert.rejects(readBody(requestBody(request([new Uint8Array(11)], 11)), 10, "CreateFunction"), msg);
+  await assert.rejects(readBody(requestBody(request([new Uint8Array(6), new Uint8Array(6)])), 10, "CreateFunction"), msg);
+  const exact = await readBody(requestBody(request([new Uint8Array(10)])), 10, "CreateFunction");
   assert.equal(exact.body.length, 10);
 });

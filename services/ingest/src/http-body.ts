@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import { Component, ErrorCode, FnmeshError, Limits } from "@fnmesh/protocol";
 
 /**
@@ -46,6 +47,25 @@ export function bodyLimitFor(method: string, path: string): { limit: number; ope
 
 export interface ReadBody { body: Uint8Array; sha256: string }
 
+/** A request body as it arrives, with its declared Content-Length. */
+export interface BodySource { contentLength: string | null; chunks: AsyncIterable<Uint8Array> | null }
+
+/** A web Request's body (hono's `app.request` in tests, or a request not served by node:http). */
+export function requestBody(req: Request): BodySource {
+  return { contentLength: req.headers.get("content-length"), chunks: req.body as AsyncIterable<Uint8Array> | null };
+}
+
+/**
+ * The body straight from node:http's IncomingMessage when there is one: reading `Request.body`
+ * instead builds an undici Request and a web stream over the socket for every request (a large
+ * share of a small Invoke's CPU in ingest).
+ */
+export function nodeOrRequestBody(incoming: IncomingMessage | undefined, req: Request): BodySource {
+  if (incoming === undefined) return requestBody(req);
+  const length = incoming.headers["content-length"];
+  return { contentLength: length ?? null, chunks: incoming };
+}
+
 const tooLarge = (limit: number, operation: string) =>
   new FnmeshError(ErrorCode.PayloadTooLarge, Component.Ingest, `Request must be smaller than ${limit} bytes for the ${operation} operation`);
 
@@ -55,11 +75,11 @@ const tooLarge = (limit: number, operation: string) =>
  * an oversize chunked body is drained (up to a cap) before the 413 so the client reads a typed error
  * instead of a reset connection. Call only after the request's headers were authenticated.
  */
-export async function readBody(req: Request, limit: number, operation: string): Promise<ReadBody> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
+export async function readBody(source: BodySource, limit: number, operation: string): Promise<ReadBody> {
+  const declared = Number(source.contentLength ?? "0");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, operation);
   const hash = createHash("sha256");
-  if (!req.body) return { body: new Uint8Array(), sha256: hash.digest("hex") };
+  if (!source.chunks) return { body: new Uint8Array(), sha256: hash.digest("hex") };
   // With a declared length the body is copied chunk by chunk into one buffer as it arrives, so no
   // single step copies all of a large upload at once on the thread that serves requests.
   const into = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
@@ -67,7 +87,7 @@ export async function readBody(req: Request, limit: number, operation: string): 
   let filled = 0;
   let size = 0;
   let sinceTurn = 0;
-  for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of source.chunks) {
     size += chunk.length;
     sinceTurn += chunk.length;
     if (sinceTurn >= YIELD_EVERY_BYTES) {

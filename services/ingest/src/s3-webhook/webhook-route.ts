@@ -26,7 +26,7 @@ import { ErrorCode, isFnmeshError, streams, subjects } from "@fnmesh/protocol";
 import { notificationMessageId, parseS3Notification } from "@fnmesh/s3-events";
 import type { Logger } from "@fnmesh/telemetry";
 import type { IngestEnv } from "../context.ts";
-import { readBody } from "../http-body.ts";
+import { nodeOrRequestBody, readBody } from "../http-body.ts";
 import type { InFlight } from "../in-flight.ts";
 
 export const S3_WEBHOOK_PATH = "/fnmesh/s3-notifications";
@@ -78,7 +78,7 @@ export function registerS3WebhookRoute(app: Hono<IngestEnv>, deps: S3WebhookDeps
       if (!timingSafeEqual(digest(given), expected)) return answer(c, 403, { error: "InvalidToken", message: "The bearer token is not FNMESH_S3_WEBHOOK_TOKEN" });
       let body: Uint8Array;
       try {
-        ({ body } = await readBody(c.req.raw, MAX_S3_NOTIFICATION_BYTES, "S3Notification"));
+        ({ body } = await readBody(nodeOrRequestBody(c.env?.incoming, c.req.raw), MAX_S3_NOTIFICATION_BYTES, "S3Notification"));
       } catch (err) {
         if (isFnmeshError(err) && err.code === ErrorCode.PayloadTooLarge) return answer(c, 413, { error: "PayloadTooLarge", message: err.message });
         throw err;
