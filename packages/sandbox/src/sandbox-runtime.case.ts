@@ -209,14 +209,14 @@ export function describeSandboxRuntime(name: string, create: RuntimeFactory): vo
         esmBundle(`const handler = async () => ({ env: process.env, platform: process.platform, version: process.version,
           tick: await new Promise((r) => process.nextTick(r, "ticked")), global: global === globalThis, exit: typeof process.exit,
           tz: new Date(0).toString().includes("GMT+0000") });`),
-        { env: { STAGE: "test", AWS_REGION: "eu-west-1" }, memoryMb: 80 },
+        { env: { STAGE: "test" }, memoryMb: 80 },
       );
       const value = ok(await invoke(rt, fn)) as { env: Record<string, string>; [k: string]: unknown };
       assert.equal(value.env.STAGE, "test");
       assert.equal(value.env.AWS_LAMBDA_FUNCTION_NAME, fn.name);
       assert.equal(value.env.AWS_LAMBDA_FUNCTION_VERSION, "$LATEST");
       assert.equal(value.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, "80");
-      assert.equal(value.env.AWS_REGION, "eu-west-1");
+      assert.equal(value.env.AWS_REGION, "local");
       assert.equal(value.env.TZ, ":UTC");
       assert.equal(value.platform, "linux");
       assert.match(String(value.version), /^v\d+\./);
@@ -226,11 +226,13 @@ export function describeSandboxRuntime(name: string, create: RuntimeFactory): vo
       assert.equal(value.tz, true);
     });
 
-    test("AWS_REGION defaults to local; env is per function", async () => {
+    test("AWS_REGION and AWS_DEFAULT_REGION are the region of the function's ARN; env is per function", async () => {
       await using rt = runtime();
-      const code = esmBundle(`const handler = async () => [process.env.AWS_REGION, process.env.SECRET ?? null];`);
-      assert.deepEqual(ok(await invoke(rt, testFunction(code, { env: { SECRET: "a" } }))), ["local", "a"]);
-      assert.deepEqual(ok(await invoke(rt, testFunction(code))), ["local", null]);
+      const code = esmBundle(`const handler = async () => [process.env.AWS_REGION, process.env.AWS_DEFAULT_REGION, process.env.SECRET ?? null];`);
+      const inEurope = testFunction(code, { env: { SECRET: "a" } });
+      inEurope.arn = inEurope.arn.replace(":local:", ":eu-west-1:");
+      assert.deepEqual(ok(await invoke(rt, inEurope)), ["eu-west-1", "eu-west-1", "a"]);
+      assert.deepEqual(ok(await invoke(rt, testFunction(code))), ["local", "local", null]);
     });
 
     test("timers, setImmediate and queueMicrotask work inside a handler", async () => {
