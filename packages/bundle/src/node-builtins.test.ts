@@ -207,6 +207,18 @@ describe("buildBundle: Node.js built-ins available in isolates are bundled", () 
     assert.equal(brotliError, "node:zlib's brotli in fnmesh runs on the host of an fnmesh isolate, and this code runs outside one");
   });
 
+  test("os answers Lambda's constants; process and node:process are the global process; async_hooks bundles", async () => {
+    const sources = {
+      "index.js": [
+        "const os = require('node:os');",
+        "const nodeProcess = require('process');",
+        "const { AsyncLocalStorage } = require('async_hooks');",
+        "exports.handler = () => [os.platform(), os.EOL, os.tmpdir(), os.arch(), os.cpus().length, nodeProcess === process, typeof AsyncLocalStorage];",
+      ].join("\n"),
+    };
+    assert.deepEqual(await invoke(sources), ["linux", "\n", "/tmp", "x64", 2, true, "function"]);
+  });
+
   test("a handler using no built-in carries none; one naming Buffer carries only buffer", async () => {
     const none = await bundle({ "index.mjs": "export const handler = () => 1;" });
     const buffer = await bundle({ "index.js": "exports.handler = () => Buffer.byteLength('x');" });

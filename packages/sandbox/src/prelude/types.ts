@@ -30,6 +30,8 @@ export interface Bridge {
   nodeCrypto(op: NodeCryptoOp, a: unknown, b?: unknown, c?: unknown, d?: unknown): unknown;
   /** Sync: node:zlib's brotli for the `zlib` built-in (isolated-vm/node-zlib-host.ts). */
   nodeZlib(op: "brotliCompress" | "brotliDecompress", a: unknown, b?: unknown): unknown;
+  /** Sync: the isolate's heap, [used, total, external] bytes, for `process.memoryUsage()`. */
+  heap(): unknown;
   /** Sync: returns its argument; isolated-vm's copy both ways is the structured clone. */
   clone(value: unknown): unknown;
   /** Starts fetch `id`; the host answers with `IsolateApi.fetchDone`. */
@@ -38,7 +40,7 @@ export interface Bridge {
 }
 
 /** Order of the bridge functions as the prelude factory takes them, after `config`. */
-export const BRIDGE_FUNCTIONS = ["log", "setTimer", "clearTimer", "url", "crypto", "nodeCrypto", "nodeZlib", "clone", "fetch", "abortFetch"] as const satisfies readonly (keyof Bridge)[];
+export const BRIDGE_FUNCTIONS = ["log", "setTimer", "clearTimer", "url", "crypto", "nodeCrypto", "nodeZlib", "heap", "clone", "fetch", "abortFetch"] as const satisfies readonly (keyof Bridge)[];
 
 /**
  * `parse(input, base?)` → components; `set(href, name, value)` → components (a setter applied to
