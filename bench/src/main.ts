@@ -2,8 +2,10 @@
  * `make bench`: four sections in one run, each fnmesh next to baselines on the same machine.
  * - isolates (isolates/run.ts): cold start, warm call overhead and idle memory of one function
  *   instance: fnmesh's isolate runtime vs node:vm contexts vs worker_threads.
- * - http (http-bench.ts): fnmesh through its Lambda API (cold start, warm latency, wrk throughput
- *   at 1/8/32 connections) vs a fresh-process-per-invocation server.
+ * - http (http-bench.ts): fnmesh through its Lambda API on make dev's stack vs Cloudflare's workerd
+ *   running the same handler: wrk at 1/32 connections on a JSON echo, payloads 1 KB/100 KB/1 MB,
+ *   200 connections on a handler awaiting 50 ms; fnmesh alone: cold vs warm invoke, 1,000 functions
+ *   round-robin vs one hot function, and the executor's RSS with 1,000 warm functions.
  * - async (async/run.ts): Event invocations accepted through the Lambda API and completed end to
  *   end, vs the same events through a bare JetStream consumer calling the handler in-process.
  * - sources (sources/run.ts): Postgres and core NATS event source mappings made through the Lambda

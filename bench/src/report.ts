@@ -10,7 +10,9 @@ import { formatSourcesSection } from "./sources/report.ts";
 import type { SourcesResults } from "./sources/types.ts";
 import type { ServiceLog } from "./stack.ts";
 import type { Summary } from "./stats.ts";
-import { formatTable, ratioText, type Better } from "./table.ts";
+import type { WarmSample } from "./many-functions.ts";
+import type { ProcessMemory } from "./process-memory.ts";
+import { formatTable } from "./table.ts";
 import type { WrkResult } from "./wrk.ts";
 
 export interface Machine {
@@ -20,24 +22,59 @@ export interface Machine {
   loadAverage: number;
 }
 
-export interface SideResults {
-  /** First invoke of fresh functions, client wall time. */
-  cold: Summary;
-  /** Server-reported Init Duration of those invokes (fnmesh only). */
-  coldInit?: Summary;
-  /** Sequential invokes of one function after warm-up. */
-  sequential: Summary;
-  throughput: WrkResult[];
-  errors: string[];
-  /** Raw samples (ms, in order taken) behind the summaries. */
-  samples: { cold: number[]; coldInit?: number[]; sequential: number[] };
+/** One request pattern under wrk, on both sides, one run per connection count. */
+export interface HttpCase {
+  label: string;
+  /** The request body's size. */
+  bodyBytes: number;
+  fnmesh: WrkResult[];
+  /** Absent where workerd has nothing comparable (1,000 functions). */
+  workerd?: WrkResult[];
 }
 
-/** The HTTP-level section (Lambda API vs a fresh process per request). */
+/** Many connections on a handler that awaits a timer: latency is waiting, not work. */
+export interface WaitResults { handlerMs: number; connections: number; fnmesh: WrkResult; workerd: WrkResult }
+
+/** 1,000 functions created from one zip, each invoked once, then round-robin (the wrk case). */
+export interface ManyFunctions {
+  functions: number;
+  /** Executor processes of the stack (their memory is listed in this order). */
+  executors: number;
+  createSeconds: number;
+  createErrors: number;
+  /** Every function's first invoke (8 at a time, SDK): wall time of all and per call. */
+  firstInvokeSeconds: number;
+  firstInvoke: Summary;
+  firstInvokeErrors: number;
+  /** After the round-robin runs: a sample re-invoked with LogType Tail, cold if it reported Init Duration. */
+  warmSample: WarmSample;
+  /** Each executor's memory before the functions were created and after the sample. */
+  executorBefore: ProcessMemory[];
+  executorAfter: ProcessMemory[];
+}
+
+export interface FnmeshHttp {
+  /** First invoke of fresh functions, SDK wall time. */
+  cold: Summary;
+  /** Server-reported Init Duration of those invokes. */
+  coldInit: Summary;
+  /** Sequential SDK invokes of one warm function. */
+  sequential: Summary;
+  many: ManyFunctions;
+  errors: string[];
+  /** Raw samples (ms, in order taken) behind the summaries. */
+  samples: { cold: number[]; coldInit: number[]; sequential: number[]; manyFirstInvoke: number[] };
+}
+
+/** The HTTP section: fnmesh's Lambda API next to workerd. */
 export interface HttpResults {
   settings: Record<string, number>;
-  fnmesh: SideResults;
-  baseline: SideResults;
+  workerdVersion: string;
+  cases: HttpCase[];
+  wait: WaitResults;
+  fnmesh: FnmeshHttp;
+  /** workerd's memory is read after its last run. */
+  workerd: { errors: string[]; memory?: ProcessMemory };
   serviceLogs: ServiceLog[];
 }
 
@@ -71,64 +108,91 @@ export function machineInfo(wrk: string): Machine {
   };
 }
 
-interface Row { metric: string; fnmesh: number | undefined; baseline: number | undefined; better: Better; unit: "ms" | "req/s" | "count" }
-
-function fmt(v: number | undefined, unit: Row["unit"]): string {
-  if (v === undefined || Number.isNaN(v)) return "—";
-  if (unit === "req/s" || unit === "count") return Math.round(v).toLocaleString("en-US");
-  return v < 10 ? v.toFixed(2) : v.toFixed(1);
+const int = (v: number) => Number.isFinite(v) ? Math.round(v).toLocaleString("en-US") : "—";
+const ms = (v: number | undefined) => v === undefined || !Number.isFinite(v) ? "—" : v < 10 ? v.toFixed(2) : v.toFixed(1);
+/** `a/b` as "26x" or "0.064x"; "—" when either is missing or not positive. */
+function times(a: number | undefined, b: number | undefined): string {
+  if (a === undefined || b === undefined || !(a > 0) || !(b > 0)) return "—";
+  const r = a / b;
+  return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 1 ? r.toFixed(2) : r.toPrecision(2)}x`;
 }
 
-/** baseline/fnmesh for latency, fnmesh/baseline for throughput: above 1 means fnmesh does better. */
-function ratio(row: Row): string {
-  return row.unit === "count" ? "—" : ratioText(row.fnmesh, row.baseline, row.better);
+/** Wrong answers (non-2xx included) plus socket errors. */
+const wrkErrors = (w: WrkResult) => w.badResponses + w.socketErrors.connect + w.socketErrors.read + w.socketErrors.write + w.socketErrors.timeout;
+const side = (w: WrkResult | undefined) => w ? [int(w.requestsPerSec), ms(w.p50Ms), ms(w.p99Ms), int(wrkErrors(w))] : ["—", "—", "—", "—"];
+const bytes = (n: number) => n >= 2 ** 20 ? `${n / 2 ** 20} MB` : n >= 1024 ? `${n / 1024} KB` : `${n} B`;
+const mib = (v: number | undefined) => v === undefined || !Number.isFinite(v) ? "—" : `${v.toFixed(0)} MiB`;
+
+/** The comparison at C: p50 fnmesh/workerd at 1 connection, req/s fnmesh/workerd above. */
+function compare(f: WrkResult, w: WrkResult | undefined): string {
+  if (!w) return "—";
+  return f.connections === 1 ? `p50 ${times(f.p50Ms, w.p50Ms)}` : `req/s ${times(f.requestsPerSec, w.requestsPerSec)}`;
 }
 
-function rows(r: HttpResults): Row[] {
-  const out: Row[] = [
-    { metric: "cold start: first invoke p50", fnmesh: r.fnmesh.cold.p50, baseline: r.baseline.cold.p50, better: "lower", unit: "ms" },
-    { metric: "cold start: first invoke p99", fnmesh: r.fnmesh.cold.p99, baseline: r.baseline.cold.p99, better: "lower", unit: "ms" },
-    { metric: "cold start: server Init Duration p50", fnmesh: r.fnmesh.coldInit?.p50, baseline: undefined, better: "lower", unit: "ms" },
-    { metric: "sequential invoke p50 (warm)", fnmesh: r.fnmesh.sequential.p50, baseline: r.baseline.sequential.p50, better: "lower", unit: "ms" },
-    { metric: "sequential invoke p99 (warm)", fnmesh: r.fnmesh.sequential.p99, baseline: r.baseline.sequential.p99, better: "lower", unit: "ms" },
+/** The first wrong answer of each wrk thread, per run that had any. */
+function wrongAnswers(r: HttpResults): string[] {
+  const runs = [
+    ...r.cases.flatMap((c) => [...c.fnmesh.map((w) => ({ side: "fnmesh", label: c.label, w })), ...(c.workerd ?? []).map((w) => ({ side: "workerd", label: c.label, w }))]),
+    { side: "fnmesh", label: "wait", w: r.wait.fnmesh }, { side: "workerd", label: "wait", w: r.wait.workerd },
   ];
-  for (const f of r.fnmesh.throughput) {
-    const b = r.baseline.throughput.find((x) => x.connections === f.connections);
-    const c = `C=${f.connections}`;
-    out.push(
-      { metric: `throughput ${c}`, fnmesh: f.requestsPerSec, baseline: b?.requestsPerSec, better: "higher", unit: "req/s" },
-      { metric: `  latency ${c} p50`, fnmesh: f.p50Ms, baseline: b?.p50Ms, better: "lower", unit: "ms" },
-      { metric: `  latency ${c} p99`, fnmesh: f.p99Ms, baseline: b?.p99Ms, better: "lower", unit: "ms" },
-      { metric: `  non-2xx responses ${c}`, fnmesh: f.non2xx, baseline: b?.non2xx, better: "lower", unit: "count" },
-      { metric: `  wrong answers ${c}`, fnmesh: f.badResponses, baseline: b?.badResponses, better: "lower", unit: "count" },
-      { metric: `  socket errors ${c}`, fnmesh: socketErrors(f), baseline: b ? socketErrors(b) : undefined, better: "lower", unit: "count" },
-    );
-  }
-  return out;
+  return runs.filter((x) => x.w.firstBad?.length).map((x) => `  ${x.side}, ${x.label}, C=${x.w.connections}: ${x.w.badResponses} wrong, first: ${x.w.firstBad.join(" | ").slice(0, 400)}`);
 }
-
-const socketErrors = (w: WrkResult) => w.socketErrors.connect + w.socketErrors.read + w.socketErrors.write + w.socketErrors.timeout;
 
 function formatHttpSection(r: HttpResults): string[] {
   const s = r.settings;
-  const header = ["metric", "unit", "fnmesh", "baseline", "ratio"];
-  const body = rows(r).map((row) => [row.metric, row.unit, fmt(row.fnmesh, row.unit), fmt(row.baseline, row.unit), ratio(row)]);
+  const header = ["case", "C", "fnmesh req/s", "p50 ms", "p99 ms", "errors", "workerd req/s", "p50 ms", "p99 ms", "errors", "fnmesh/workerd"];
+  const body: string[][] = [];
+  for (const c of r.cases) {
+    for (const f of c.fnmesh) {
+      const w = c.workerd?.find((x) => x.connections === f.connections);
+      body.push([f === c.fnmesh[0] ? c.label : "", String(f.connections), ...side(f), ...side(w), compare(f, w)]);
+    }
+  }
+  const wait = r.wait;
+  body.push([`handler awaiting ${wait.handlerMs} ms`, String(wait.connections), ...side(wait.fnmesh), ...side(wait.workerd), `p50 ${times(wait.fnmesh.p50Ms, wait.workerd.p50Ms)}`]);
+
+  const echo = r.cases[0];
+  const echo1 = { f: echo?.fnmesh.find((x) => x.connections === 1), w: echo?.workerd?.find((x) => x.connections === 1) };
+  const echo32 = { f: echo?.fnmesh.find((x) => x.connections === 32), w: echo?.workerd?.find((x) => x.connections === 32) };
+  const fn = r.fnmesh;
+  const many = fn.many;
+  const rss = (list: ProcessMemory[]) => list.reduce((n, m) => n + m.rssMiB, 0);
+  const perFunctionKiB = ((rss(many.executorAfter) - rss(many.executorBefore)) * 1024) / many.functions;
+  const peak = Math.max(...many.executorAfter.map((m) => m.peakRssMiB));
   const logLines = r.serviceLogs.reduce((n, l) => n + l.total, 0);
   const stopLines = r.serviceLogs.reduce((n, l) => n + l.whileStopping, 0);
   const crashed = r.serviceLogs.filter((l) => l.exitedEarly);
   return [
-    "HTTP: the Lambda API end to end",
-    `fnmesh: Lambda API via @aws-sdk/client-lambda and wrk (SigV4) -> ingest -> NATS -> executor (V8 isolates)`,
-    `baseline: HTTP server spawning a fresh \`node\` per request that imports the same handler`,
-    `samples: cold ${s.coldFunctions} functions; sequential fnmesh ${s.fnmeshSequential}, baseline ${s.baselineSequential}; ` +
-      `wrk ${s.fnmeshWrkSeconds} s (fnmesh) / ${s.baselineWrkSeconds} s (baseline) per C`,
+    "HTTP: the Lambda API end to end, next to workerd",
+    "fnmesh: make dev's stack (its runner and log settings); wrk replays SigV4-signed Invokes -> ingest -> NATS -> executor (V8 isolates)",
+    `workerd ${r.workerdVersion}: one worker running the same handler on the same body (plain POST, no auth); same wrk (-t2), each side alone on the machine`,
+    `wrk: ${s.wrkWarmupSeconds} s warm-up at C=8, then ${s.wrkSeconds} s per C for the echo, ${s.caseWrkSeconds} s for the other cases, ` +
+      `${s.waitWarmupSeconds} + ${s.waitSeconds} s for the ${wait.connections}-connection wait; bodies echoed back ` +
+      `(payloads ${r.cases.slice(1, -1).map((c) => bytes(c.bodyBytes)).join(" / ")} each way)`,
     "",
     ...formatTable(header, body),
-    "ratio > 1 means fnmesh is better: baseline/fnmesh for latency, fnmesh/baseline for throughput.",
-    "wrong answers: not 2xx, X-Amz-Function-Error set, or body without the handler's \"ok\":true.",
-    `errors outside wrk: fnmesh ${r.fnmesh.errors.length}, baseline ${r.baseline.errors.length}` +
+    "fnmesh/workerd: p50 ratio at C=1 (how many times slower), req/s ratio at C>1 (share of workerd's rate).",
+    "errors: wrong answers (not 2xx, X-Amz-Function-Error, no \"ok\":true) plus socket errors; wrk's own non-2xx count is in the JSON.",
+    "",
+    "Against issue 16's targets (measured; this bench asserts nothing):",
+    `  warm, 1 connection: fnmesh p50 ${ms(echo1.f?.p50Ms)} ms = ${times(echo1.f?.p50Ms, echo1.w?.p50Ms)} workerd's ${ms(echo1.w?.p50Ms)} ms (target <= 6x)`,
+    `  warm, 32 connections: fnmesh ${int(echo32.f?.requestsPerSec ?? Number.NaN)} req/s = ${times(echo32.f?.requestsPerSec, echo32.w?.requestsPerSec)} workerd's ` +
+      `${int(echo32.w?.requestsPerSec ?? Number.NaN)} req/s, ${echo32.f ? wrkErrors(echo32.f) : "—"} errors (target >= 0.25x, no errors)`,
+    `  first Invoke of a new function (SDK, ${fn.cold.n} functions): p50 ${ms(fn.cold.p50)} ms (p99 ${ms(fn.cold.p99)}) = warm p50 ${ms(fn.sequential.p50)} ms ` +
+      `+ ${ms(fn.cold.p50 - fn.sequential.p50)} ms (target <= +3 ms); server Init Duration p50 ${ms(fn.coldInit.p50)} ms; warm p99 ${ms(fn.sequential.p99)} ms over ${fn.sequential.n} sequential`,
+    `  ${wait.connections} concurrent invokes awaiting ${wait.handlerMs} ms: fnmesh p50 ${ms(wait.fnmesh.p50Ms)} ms = ${times(wait.fnmesh.p50Ms, wait.handlerMs)} the handler's ` +
+      `${wait.handlerMs} ms, p99 ${ms(wait.fnmesh.p99Ms)} ms (target p50 <= 2x); workerd p50 ${ms(wait.workerd.p50Ms)} ms`,
+    `  density: ${int(many.functions)} functions warmed on ${many.executors} executor(s): RSS ${mib(rss(many.executorAfter))} after ` +
+      `(${mib(rss(many.executorBefore))} before, ${Number.isFinite(perFunctionKiB) ? `+${perFunctionKiB.toFixed(0)} KiB` : "—"} per function, peak ${mib(peak)}); ` +
+      `${many.warmSample.checked - many.warmSample.cold} of ${many.warmSample.checked} sampled still warm (target >= 1,000 warm within 2 GiB)` +
+      (r.workerd.memory ? `; workerd's RSS after its runs: ${mib(r.workerd.memory.rssMiB)}` : ""),
+    `  ${int(many.functions)} functions from one zip: created in ${many.createSeconds.toFixed(1)} s (${int(many.functions / many.createSeconds)}/s, ${many.createErrors} errors); ` +
+      `first invoke of each ${int(many.functions / many.firstInvokeSeconds)}/s, p50 ${ms(many.firstInvoke.p50)} ms (${many.firstInvokeErrors} errors)`,
+    "",
+    `errors outside wrk runs: fnmesh ${fn.errors.length}, workerd ${r.workerd.errors.length}` +
       `; service log lines at warn or above: ${logLines - stopLines} during the run, ${stopLines} while stopping${crashed.length ? `; services that exited early: ${crashed.map((l) => `${l.service} (${l.exitedEarly})`).join(", ")}` : ""}`,
-    ...[...r.fnmesh.errors.slice(0, 5).map((e) => `  fnmesh: ${e}`), ...r.baseline.errors.slice(0, 5).map((e) => `  baseline: ${e}`)],
+    ...[...fn.errors.slice(0, 5).map((e) => `  fnmesh: ${e}`), ...r.workerd.errors.slice(0, 5).map((e) => `  workerd: ${e}`)],
+    ...wrongAnswers(r),
     ...r.serviceLogs.filter((l) => l.total > 0).map((l) => `  ${l.service}: ${l.total} line(s) (${l.whileStopping} while stopping), first: ${l.lines[0]?.slice(0, 300) ?? ""}`),
   ];
 }

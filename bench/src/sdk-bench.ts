@@ -35,7 +35,7 @@ export async function createFunction(client: LambdaClient, name: string, tag = n
   }));
 }
 
-interface InvokeResult { ms: number; initMs: number | undefined; error: string | undefined }
+export interface InvokeResult { ms: number; initMs: number | undefined; error: string | undefined }
 
 const decoder = new TextDecoder();
 
@@ -56,7 +56,7 @@ function isExpected(body: string, n: number): boolean {
 }
 
 /** One timed RequestResponse invoke with event `{ n }`, checked for the handler's answer. */
-async function invokeOnce(client: LambdaClient, name: string, n: number, logType: LogType = LogType.None): Promise<InvokeResult> {
+export async function invokeOnce(client: LambdaClient, name: string, n: number, logType: LogType = LogType.None): Promise<InvokeResult> {
   const payload = new TextEncoder().encode(JSON.stringify({ n }));
   try {
     const { ms, value } = await timed(() => client.send(new InvokeCommand({ FunctionName: name, Payload: payload, LogType: logType })));
@@ -78,12 +78,14 @@ export interface ColdResult {
   errors: string[];
 }
 
-/** Creates `count` fresh functions and times the first invoke of each. */
-export async function measureColdStarts(client: LambdaClient, prefix: string, count: number): Promise<ColdResult> {
+/** Creates `count` fresh functions (code: `sourceOf(name)`, unique per name) and times the first invoke of each. */
+export async function measureColdStarts(
+  client: LambdaClient, prefix: string, count: number, sourceOf: (name: string) => string = handlerSource,
+): Promise<ColdResult> {
   const out: ColdResult = { clientMs: [], initMs: [], errors: [] };
   for (let i = 0; i < count; i++) {
     const name = `${prefix}-cold-${i}`;
-    await createFunction(client, name);
+    await createFunction(client, name, name, sourceOf(name));
     const r = await invokeOnce(client, name, i, LogType.Tail);
     if (r.error) { out.errors.push(`${name}: ${r.error}`); continue; }
     out.clientMs.push(r.ms);

@@ -1,9 +1,10 @@
 /**
- * HTTP load with `wrk`: one pre-signed Invoke request replayed by every connection, a Lua script
- * that sets it and counts wrong answers, and a parser for wrk's `--latency` report.
+ * HTTP load with `wrk`: one pre-signed Invoke request replayed by every connection (or a list of
+ * them, which each wrk thread sends in turn), a Lua script that sets it and counts wrong answers,
+ * and a parser for wrk's `--latency` report.
  *
- * Replaying one signature works because SigV4 has no nonce: ingest accepts it for 15 minutes
- * around its X-Amz-Date, so `signInvoke` is called right before each run.
+ * Replaying a signature works because SigV4 has no nonce: ingest accepts it for 5 minutes either
+ * side of its X-Amz-Date, so `signInvoke` is called right before each run (runs last seconds).
  */
 import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
@@ -36,6 +37,8 @@ export interface WrkResult {
   non2xx: number;
   /** Responses that were not 2xx, carried X-Amz-Function-Error, or lacked the handler's `"ok":true`. */
   badResponses: number;
+  /** Each wrk thread's first such response: status and the start of its body. */
+  firstBad: string[];
   socketErrors: { connect: number; read: number; write: number; timeout: number };
   /** wrk's full output, kept in the JSON results. */
   output: string;
@@ -60,10 +63,9 @@ export async function signInvoke(
   return { url: `${base.origin}${path}`, method: "POST", headers, body };
 }
 
-/** The baseline's unauthenticated request for handler `name`. */
-export function plainPost(baseUrl: string, name: string, body: string): PreparedRequest {
-  const base = new URL(baseUrl);
-  return { url: `${base.origin}/fn/${encodeURIComponent(name)}`, method: "POST", headers: { host: base.host, "content-type": "application/json" }, body };
+/** An unauthenticated POST of `body` to `url` (the workerd peer). */
+export function plainPost(url: string, body: string): PreparedRequest {
+  return { url, method: "POST", headers: { host: new URL(url).host, "content-type": "application/json" }, body };
 }
 
 /** A Lua string literal for any string (decimal escapes for everything but plain printable ASCII). */
@@ -76,29 +78,67 @@ function luaString(s: string): string {
   return `${out}"`;
 }
 
-/** wrk script: sets method, body and headers; counts bad responses per thread and sums them at the end. */
-function luaScript(req: PreparedRequest): string {
-  const headerLines = Object.entries(req.headers).map(([name, value]) =>
-    // wrk adds its own Host unless `Host` (this exact case) is set; the signed host must be the one sent.
-    `wrk.headers[${luaString(name.toLowerCase() === "host" ? "Host" : name)}] = ${luaString(value)}`);
+// wrk adds its own Host unless `Host` (this exact case) is set; the signed host must be the one sent.
+const wrkHeaderName = (name: string) => name.toLowerCase() === "host" ? "Host" : name;
+
+/** Lua that sets one request as wrk's, or, for several, a `request()` sending them in turn. */
+function luaRequests(reqs: readonly PreparedRequest[]): string[] {
+  const [first] = reqs;
+  if (first === undefined) throw new Error("wrk needs at least one request");
+  if (reqs.length === 1) {
+    return [
+      `wrk.method = ${luaString(first.method)}`,
+      `wrk.body = ${luaString(first.body)}`,
+      ...Object.entries(first.headers).map(([name, value]) => `wrk.headers[${luaString(wrkHeaderName(name))}] = ${luaString(value)}`),
+    ];
+  }
+  // Bodies are written once each (1,000 signed requests usually share one).
+  const bodies = [...new Set(reqs.map((r) => r.body))];
+  const entries = reqs.map((r) => {
+    const headers = Object.entries(r.headers).map(([name, value]) => `[${luaString(wrkHeaderName(name))}] = ${luaString(value)}`).join(", ");
+    return `  wrk.format(${luaString(r.method)}, ${luaString(new URL(r.url).pathname)}, { ${headers} }, bodies[${bodies.indexOf(r.body) + 1}]),`;
+  });
   return [
-    `wrk.method = ${luaString(req.method)}`,
-    `wrk.body = ${luaString(req.body)}`,
-    ...headerLines,
+    `local bodies = { ${bodies.map(luaString).join(", ")} }`,
+    "local requests = {",
+    ...entries,
+    "}",
+    "local turn = 0",
+    "function request()",
+    "  turn = turn % #requests + 1",
+    "  return requests[turn]",
+    "end",
+  ];
+}
+
+/** wrk script: the request(s); counts bad responses per thread and sums them at the end. */
+function luaScript(reqs: readonly PreparedRequest[]): string {
+  const [req] = reqs;
+  return [
+    ...luaRequests(reqs),
     "bad = 0",
     "local threads = {}",
     "function setup(thread) table.insert(threads, thread) end",
     "function response(status, headers, body)",
-    ...(req.expectStatus !== undefined
-      ? [`  if status ~= ${req.expectStatus} then bad = bad + 1 end`]
+    ...(req?.expectStatus !== undefined
+      ? [`  local wrong = status ~= ${req.expectStatus}`]
       : [
         "  local fnerr = headers[\"x-amz-function-error\"] or headers[\"X-Amz-Function-Error\"]",
-        "  if status < 200 or status > 299 or fnerr or not string.find(body or \"\", '\"ok\"%s*:%s*true') then bad = bad + 1 end",
+        "  local wrong = status < 200 or status > 299 or fnerr or not string.find(body or \"\", '\"ok\"%s*:%s*true')",
       ]),
+    "  if wrong then",
+    "    bad = bad + 1",
+    // The first wrong answer of each thread, to say what went wrong (one line, 300 bytes of body).
+    "    if first_bad == nil then first_bad = status .. \" \" .. string.gsub(string.sub(body or \"\", 1, 300), \"%s+\", \" \") end",
+    "  end",
     "end",
     "function done(summary, latency, requests)",
     "  local total = 0",
-    "  for _, t in ipairs(threads) do total = total + (t:get(\"bad\") or 0) end",
+    "  for _, t in ipairs(threads) do",
+    "    total = total + (t:get(\"bad\") or 0)",
+    "    local first = t:get(\"first_bad\")",
+    "    if first then io.write(\"bench-first-bad: \" .. first .. \"\\n\") end",
+    "  end",
     "  io.write(string.format(\"bench-bad-responses: %d\\n\", total))",
     "end",
     "",
@@ -135,6 +175,7 @@ function parseWrkOutput(output: string): Omit<WrkResult, "connections" | "thread
     p99Ms: timeMs(/^\s+99%\s+(\S+)/m.exec(output)?.[1]),
     non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
     badResponses: num(/bench-bad-responses: (\d+)/),
+    firstBad: [...output.matchAll(/^bench-first-bad: (.*)$/gm)].map((m) => m[1] ?? ""),
     socketErrors: {
       connect: Number(sock?.[1] ?? 0), read: Number(sock?.[2] ?? 0), write: Number(sock?.[3] ?? 0), timeout: Number(sock?.[4] ?? 0),
     },
@@ -142,7 +183,8 @@ function parseWrkOutput(output: string): Omit<WrkResult, "connections" | "thread
 }
 
 export interface WrkRun {
-  request: PreparedRequest;
+  /** Several: each wrk thread sends them in turn (all to the first one's origin; same expectStatus). */
+  request: PreparedRequest | readonly PreparedRequest[];
   connections: number;
   durationS: number;
   scriptPath: string;
@@ -152,9 +194,11 @@ export interface WrkRun {
 
 /** Runs `wrk --latency` with the request's script; rejects if wrk fails or reports no requests. */
 export async function runWrk(run: WrkRun): Promise<WrkResult> {
-  await writeFile(run.scriptPath, luaScript(run.request));
+  const reqs = Array.isArray(run.request) ? run.request : [run.request as PreparedRequest];
+  await writeFile(run.scriptPath, luaScript(reqs));
+  const url = reqs[0]?.url ?? "";
   const threads = Math.min(2, run.connections);
-  const args = [`-t${threads}`, `-c${run.connections}`, `-d${run.durationS}s`, "--timeout", "10s", "--latency", "-s", run.scriptPath, run.request.url];
+  const args = [`-t${threads}`, `-c${run.connections}`, `-d${run.durationS}s`, "--timeout", "10s", "--latency", "-s", run.scriptPath, url];
   const output = await new Promise<string>((done, fail) => {
     const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"], ...(run.signal ? { signal: run.signal, killSignal: "SIGKILL" as const } : {}) });
     let out = "";
@@ -170,18 +214,18 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
     });
   });
   const parsed = parseWrkOutput(output);
-  if (parsed.requests === 0) throw new Error(`wrk completed no requests against ${run.request.url}:\n${output}`);
+  if (parsed.requests === 0) throw new Error(`wrk completed no requests against ${url}:\n${output}`);
   return { connections: run.connections, threads, durationS: run.durationS, ...parsed, output };
 }
 
 export interface ThroughputRun {
   connections: readonly number[];
   durationS: number;
-  /** An untimed run at 8 connections first, so JIT and pools are warm. */
+  /** An untimed run at 8 connections first, so JIT and pools are warm (0: none). */
   warmupS: number;
   scriptPath: string;
-  /** Called before each run: the request (re-signed if needed). */
-  prepare: () => Promise<PreparedRequest>;
+  /** Called before each run: the request(s) (re-signed if needed). */
+  prepare: () => Promise<PreparedRequest | readonly PreparedRequest[]>;
   signal?: AbortSignal;
   /** Wrong answers or socket errors during the warm-up are appended here. */
   errors: string[];
@@ -192,10 +236,12 @@ export interface ThroughputRun {
 export async function measureThroughput(t: ThroughputRun): Promise<WrkResult[]> {
   const run = async (connections: number, durationS: number) =>
     runWrk({ request: await t.prepare(), connections, durationS, scriptPath: t.scriptPath, ...(t.signal ? { signal: t.signal } : {}) });
-  const warmup = await run(8, t.warmupS);
-  const sock = warmup.socketErrors;
-  if (warmup.badResponses + sock.connect + sock.read + sock.write + sock.timeout > 0) {
-    t.errors.push(`wrk warm-up: ${warmup.badResponses} wrong answers (${warmup.non2xx} non-2xx), socket errors ${JSON.stringify(sock)}`);
+  if (t.warmupS > 0) {
+    const warmup = await run(8, t.warmupS);
+    const sock = warmup.socketErrors;
+    if (warmup.badResponses + sock.connect + sock.read + sock.write + sock.timeout > 0) {
+      t.errors.push(`wrk warm-up: ${warmup.badResponses} wrong answers (${warmup.non2xx} non-2xx), socket errors ${JSON.stringify(sock)}`);
+    }
   }
   const results: WrkResult[] = [];
   for (const connections of t.connections) {
