@@ -1,6 +1,6 @@
 /**
- * Cold starts of new code: `prepare` compiles a function's bundle into the code cache before its
- * first invocation without running any of it, and a burst of cold starts of the same new code
+ * Cold starts of new code: `prepare` compiles a function's bundle into the code cache and makes an
+ * isolate for it before its first invocation without running any of its code, and a burst of cold starts of the same new code
  * compiles it from source once, the others from the cache. Counted through the runtime's stats.
  */
 import assert from "node:assert/strict";
@@ -25,21 +25,36 @@ test("prepare compiles code ahead of its first invocation without running it; th
   // Top-level code that would fail init if prepare ran it.
   const code = esmBundle(`if (globalThis.__ran) throw new Error("ran twice");\nglobalThis.__ran = true;\nconst handler = async () => "first run";`);
   const fn = testFunction(code, { loadCode: async () => { loads++; return code; } });
-  await rt.prepare({ codeId: fn.codeId, handlerName: fn.handlerName, loadCode: fn.loadCode });
+  await rt.prepare(fn);
   assert.deepEqual([rt.stats().codeCompiles, rt.stats().compiledCodes, rt.stats().coldStarts], [1, 1, 0]);
-  await rt.prepare({ codeId: fn.codeId, handlerName: fn.handlerName, loadCode: fn.loadCode });
+  assert.deepEqual([rt.stats().isolates, rt.stats().idle], [1, 1], "an isolate made ahead, idle");
+  await rt.prepare(fn);
   assert.equal(loads, 1, "prepared code is not loaded again");
   const first = await invokeWith(rt, fn);
   assert.equal(ok(first), "first run");
   assert.equal(first.cold, true);
   assert.equal(rt.stats().codeCompiles, 1, "compiled from the cache prepare made");
+  assert.deepEqual([rt.stats().isolates, rt.stats().coldStarts], [1, 1], "the first invocation took the prepared isolate and ran init in it");
+  const second = await invokeWith(rt, fn);
+  assert.equal(ok(second), "first run");
+  assert.equal(second.cold, false);
+});
+
+test("prepare makes no isolate for a function that already has one", async () => {
+  await using rt = disposable(createIsolateRuntime);
+  const fn = testFunction(esmBundle(`const handler = async () => 1;`));
+  assert.equal(ok(await invokeWith(rt, fn)), 1);
+  await rt.prepare(fn);
+  assert.deepEqual([rt.stats().isolates, rt.stats().coldStarts], [1, 1]);
+  const again = await invokeWith(rt, fn);
+  assert.equal(again.cold, false);
 });
 
 test("prepare never rejects: code that cannot load, or does not compile, is left for the invocation to report", async () => {
   await using rt = disposable(createIsolateRuntime);
-  await rt.prepare({ codeId: "missing", handlerName: "index.handler", loadCode: async () => { throw new Error("no such code"); } });
+  await rt.prepare(testFunction("", { loadCode: async () => { throw new Error("no such code"); } }));
   assert.equal(rt.stats().compiledCodes, 0);
   const broken = testFunction(`const handler = async () => {;\nconst userModule = { handler };\nexport { userModule };\n`);
-  await rt.prepare({ codeId: broken.codeId, handlerName: broken.handlerName, loadCode: broken.loadCode });
+  await rt.prepare(broken);
   assert.equal(failed(await invokeWith(rt, broken)).error.errorType, "Runtime.UserCodeSyntaxError");
 });

@@ -34,7 +34,6 @@ export { createEgressFetcher, parseEgressAllow } from "./egress/index.ts";
 export type { EgressPolicy, ParsedEgressAllow } from "./egress/index.ts";
 export { ErrorLogLabel } from "./types.ts";
 export type {
-  CodeToPrepare,
   EgressOptions,
   FunctionErrorBody,
   InvocationInput,

@@ -13,7 +13,7 @@ import type { EgressConfig } from "./isolated-vm/fetch-host.ts";
 import { hostWorkClock } from "./isolated-vm/host-work.ts";
 import type { HostWorkConfig } from "./isolated-vm/host-work.ts";
 import { LogCollector } from "./log-collector.ts";
-import type { CodeToPrepare, EgressOptions, InvocationInput, InvocationMetrics, InvocationOutcome, IsolateRuntimeOptions, RuntimeStats, SandboxFunction, SandboxRuntime } from "./types.ts";
+import type { EgressOptions, InvocationInput, InvocationMetrics, InvocationOutcome, IsolateRuntimeOptions, RuntimeStats, SandboxFunction, SandboxRuntime } from "./types.ts";
 import { WarmPool } from "./warm-pool.ts";
 
 const MIB = 1024 * 1024;
@@ -94,6 +94,8 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
   let coldStarts = 0;
   let warmStarts = 0;
   let closed = false;
+  /** Keys with a cold start making its isolate now: `prepare` makes none for them. */
+  const starting = new Map<string, number>();
   /** Where `prepare` compiles: shared, never runs user code, replaced when it grows or dies. */
   let scratch: ivm.Isolate | undefined;
 
@@ -106,28 +108,15 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
     let sandbox = pool.acquire(fn.name, fn.key);
     let cold: { code: string; startedAt: number } | undefined;
     if (sandbox === undefined) {
-      // Memory for one more isolate, not a CPU slot: an invocation awaiting I/O holds only its heap.
-      const reserved = await pool.reserve(fn.key);
-      // While it waited, an isolate of this function may have come free.
-      sandbox = closed ? undefined : pool.acquire(fn.name, fn.key);
-      if (sandbox !== undefined) {
-        pool.unreserve(reserved);
-      } else {
-        let startedAt: number;
-        let code: string;
-        try {
-          if (closed) throw unavailable();
-          code = await loadCode(fn);
-          if (closed) throw unavailable();
-          startedAt = performance.now();
-          sandbox = IsolateSandbox.create(fn, settings);
-        } catch (err) {
-          pool.unreserve(reserved);
-          throw err;
-        }
-        pool.add(sandbox, reserved);
-        cold = { code, startedAt };
+      starting.set(fn.key, (starting.get(fn.key) ?? 0) + 1);
+      try {
+        ({ sandbox, cold } = await coldStart(fn));
+      } finally {
+        const left = (starting.get(fn.key) ?? 1) - 1;
+        if (left > 0) starting.set(fn.key, left); else starting.delete(fn.key);
       }
+    } else {
+      cold = await preparedStart(sandbox, fn);
     }
     if (cold !== undefined) {
       coldStarts++;
@@ -145,13 +134,67 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
     return toOutcome(run, logs, cold !== undefined);
   }
 
-  async function prepare(code: CodeToPrepare): Promise<void> {
-    if (closed || codeCache.get(code.codeId) !== undefined) return;
-    const pending = codeCache.compiling(code.codeId);
+  /** An isolate for `fn` when none was idle: memory first, then one that came free meanwhile, else a new one. */
+  async function coldStart(fn: SandboxFunction): Promise<{ sandbox: IsolateSandbox; cold: { code: string; startedAt: number } | undefined }> {
+    // Memory for one more isolate, not a CPU slot: an invocation awaiting I/O holds only its heap.
+    const reserved = await pool.reserve(fn.key);
+    const freed = closed ? undefined : pool.acquire(fn.name, fn.key);
+    if (freed !== undefined) {
+      pool.unreserve(reserved);
+      return { sandbox: freed, cold: await preparedStart(freed, fn) };
+    }
+    let sandbox: IsolateSandbox;
+    let code: string;
+    let startedAt: number;
+    try {
+      if (closed) throw unavailable();
+      code = await loadCode(fn);
+      if (closed) throw unavailable();
+      startedAt = performance.now();
+      sandbox = IsolateSandbox.create(fn, settings);
+    } catch (err) {
+      pool.unreserve(reserved);
+      throw err;
+    }
+    pool.add(sandbox, reserved);
+    return { sandbox, cold: { code, startedAt } };
+  }
+
+  /**
+   * For an isolate `prepare` made: its cold start (the function's init has not run in it), timed
+   * from now; undefined for an isolate that has served before.
+   */
+  async function preparedStart(sandbox: IsolateSandbox, fn: SandboxFunction): Promise<{ code: string; startedAt: number } | undefined> {
+    if (!pool.takePrepared(sandbox)) return undefined;
+    try {
+      const code = await loadCode(fn);
+      if (closed) throw unavailable();
+      return { code, startedAt: performance.now() };
+    } catch (err) {
+      pool.release(sandbox, false);
+      throw err;
+    }
+  }
+
+  async function prepare(fn: SandboxFunction): Promise<void> {
+    await compileAhead(fn);
+    // An isolate with the prelude and the function's settings, none of its code run: its first
+    // invocation skips creating one. Only for a key nothing serves yet.
+    if (closed || pool.has(fn.key) || starting.has(fn.key)) return;
+    try {
+      pool.addPrepared(IsolateSandbox.create(fn, settings));
+    } catch {
+      // The first invocation creates its own, and reports why it cannot.
+    }
+  }
+
+  async function compileAhead(fn: SandboxFunction): Promise<void> {
+    if (closed || codeCache.get(fn.codeId) !== undefined) return;
+    const pending = codeCache.compiling(fn.codeId);
     if (pending !== undefined) return pending;
     let source: string;
     try {
-      source = await code.loadCode();
+      source = await fn.loadCode();
     } catch {
       return; // the first invocation reports it
     }
@@ -160,7 +203,7 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
     const isolate = scratch;
     try {
       // The same filename as a cold start's compile (sandbox.ts #init).
-      const script = await compileBundleScript(isolate, source, code.codeId, codeCache, `file:///var/task/${handlerFile(code.handlerName)}.mjs`);
+      const script = await compileBundleScript(isolate, source, fn.codeId, codeCache, `file:///var/task/${handlerFile(fn.handlerName)}.mjs`);
       script?.release();
     } catch {
       // Best effort: a syntax error, or a bundle too large for the scratch heap, is the first invocation's to report.

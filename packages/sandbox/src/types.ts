@@ -101,10 +101,12 @@ export type InvocationOutcome =
 export interface SandboxRuntime {
   invoke(input: InvocationInput): Promise<InvocationOutcome>;
   /**
-   * Compiles a function's code ahead of its first invocation, into the code cache cold starts use;
-   * runs no user code. Best effort: never rejects, and a failure is left for the invocation to report.
+   * Readies a function ahead of its first invocation without running any of its code: compiles
+   * the bundle into the code cache cold starts use, and makes an isolate for it (prelude and
+   * settings in place) that its first invocation takes, still a cold start that runs init. Best
+   * effort: never rejects, and a failure is left for the invocation to report.
    */
-  prepare(code: CodeToPrepare): Promise<void>;
+  prepare(fn: SandboxFunction): Promise<void>;
   stats(): RuntimeStats;
   /** Disposes every isolate; in-flight invocations reject with an `unavailable` FnmeshError. */
   close(): Promise<void>;
@@ -128,13 +130,6 @@ export interface RuntimeStats {
   codeCompiles: number;
 }
 
-/** What `prepare` needs of a function: its code and the handler (which names the file). */
-export interface CodeToPrepare {
-  /** The bundle's sha256: the code cache key, as SandboxFunction.codeId. */
-  codeId: string;
-  handlerName: string;
-  loadCode(): Promise<string>;
-}
 
 export interface IsolateRuntimeOptions {
   /**

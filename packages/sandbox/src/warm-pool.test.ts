@@ -160,3 +160,40 @@ test("clear wakes waiting reservations", async () => {
   p.clear();
   assert.equal(await settled(waiting), true);
 });
+
+test("a prepared entry is taken only when its key has no used idle entry, once, and does not change the current key", () => {
+  const p = pool(10 * NEW_ENTRY_BYTES);
+  const used = new Entry("f", "f:1");
+  p.add(used);
+  p.release(used, true);
+  const prepared = new Entry("f", "f:1", 0);
+  p.addPrepared(prepared);
+  assert.equal(p.acquire("f", "f:1"), used, "the used one first");
+  const next = p.acquire("f", "f:1");
+  assert.equal(next, prepared);
+  assert.equal(p.takePrepared(prepared), true);
+  assert.equal(p.takePrepared(prepared), false);
+  const newer = new Entry("f", "f:2", 0);
+  p.addPrepared(newer);
+  p.release(used, true);
+  assert.equal(used.disposed, false, "f:1 is still current");
+  assert.equal(p.acquire("f", "f:2"), newer);
+  assert.equal(used.disposed, true, "taking f:2 retired f:1");
+  p.clear();
+});
+
+test("prepared entries are evicted before used ones, and at most maxPrepared are kept", () => {
+  const p = new WarmPool<Entry>({ memoryBudgetBytes: 3 * NEW_ENTRY_BYTES, idleTtlMs: 60_000, maxPrepared: 2 });
+  const used = new Entry("u", "u:1", NEW_ENTRY_BYTES);
+  p.add(used);
+  p.release(used, true);
+  const [a, b, c] = [new Entry("a", "a:1", 0), new Entry("b", "b:1", 0), new Entry("c", "c:1", 0)];
+  p.addPrepared(a);
+  p.addPrepared(b);
+  assert.deepEqual([used.disposed, a.disposed, b.disposed], [false, false, false], "three fit, each charged NEW_ENTRY_BYTES");
+  p.addPrepared(c);
+  assert.deepEqual([used.disposed, a.disposed, b.disposed, c.disposed], [false, true, false, false], "the oldest prepared went first");
+  assert.equal(p.has("b:1"), true);
+  assert.equal(p.has("a:1"), false);
+  p.clear();
+});

@@ -5,6 +5,9 @@
  * - A new key for a function name retires the name's older keys: their idle entries are disposed
  *   at once, busy ones when released, and none serves again.
  * - Idle entries are disposed after `idleTtlMs`.
+ * - A prepared entry (made ahead of its first invocation, `addPrepared`) waits idle like any other
+ *   but is taken only when its key has no used idle entry, and is evicted first; at most
+ *   `maxPrepared` are kept.
  * - `memoryBudgetBytes` bounds busy and idle entries together: each is charged its last measured
  *   heap (a new one, what `reserve` set aside for it). Idle entries go least-recently-used first to
  *   make room; when busy ones alone fill the budget, `reserve` waits for a release. So how many
@@ -24,6 +27,8 @@ export interface Pooled {
 export interface WarmPoolOptions {
   memoryBudgetBytes: number;
   idleTtlMs: number;
+  /** Prepared entries kept at most (oldest disposed first). Default 32. */
+  maxPrepared?: number;
 }
 
 export interface PoolStats {
@@ -42,8 +47,10 @@ export const NEW_ENTRY_BYTES = 4 * 1024 * 1024;
 export class WarmPool<T extends Pooled> {
   readonly #options: WarmPoolOptions;
   readonly #busy = new Set<T>();
-  /** Idle entries in least-recently-released order, with their TTL timers. */
-  readonly #idle = new Map<T, NodeJS.Timeout>();
+  /** Idle entries in least-recently-released order, with their TTL timers and what they are charged. */
+  readonly #idle = new Map<T, { timer: NodeJS.Timeout; bytes: number }>();
+  /** Idle entries that never ran, oldest first. */
+  readonly #prepared = new Set<T>();
   readonly #currentKey = new Map<string, string>();
   /** What each busy entry is charged against the budget. */
   readonly #charge = new Map<T, number>();
@@ -71,17 +78,49 @@ export class WarmPool<T extends Pooled> {
       }
     }
     let found: T | undefined;
+    let prepared: T | undefined;
     for (const entry of this.#idle.keys()) {
-      if (entry.key === key) found = entry;
+      if (entry.key !== key) continue;
+      if (this.#prepared.has(entry)) prepared ??= entry;
+      else found = entry;
     }
+    found ??= prepared;
     if (found === undefined) return undefined;
+    const bytes = this.#idle.get(found)?.bytes ?? 0;
     this.#takeIdle(found);
     if (!found.usable) {
       found.dispose();
       return this.acquire(name, key);
     }
-    this.#markBusy(found, found.heapBytes);
+    this.#markBusy(found, bytes);
     return found;
+  }
+
+  /** Whether `entry` was made by `addPrepared` and has not run yet; true once per such entry, when it is taken. */
+  takePrepared(entry: T): boolean {
+    return this.#prepared.delete(entry);
+  }
+
+  /** Whether any entry of `key` exists, busy or idle. */
+  has(key: string): boolean {
+    for (const entry of this.#busy) if (entry.key === key) return true;
+    for (const entry of this.#idle.keys()) if (entry.key === key) return true;
+    return false;
+  }
+
+  /**
+   * Adds an entry made ahead of its first invocation as idle, charged its key's last measured heap
+   * (else NEW_ENTRY_BYTES). It does not change the name's current key.
+   */
+  addPrepared(entry: T): void {
+    this.#prepared.add(entry);
+    this.#addIdle(entry, entry.heapBytes > 0 ? entry.heapBytes : this.#lastHeap.get(entry.key) ?? NEW_ENTRY_BYTES);
+    const max = this.#options.maxPrepared ?? 32;
+    for (const old of [...this.#prepared]) {
+      if (this.#prepared.size <= max) break;
+      this.#disposeIdle(old);
+    }
+    this.#enforceBudget();
   }
 
   /**
@@ -129,10 +168,7 @@ export class WarmPool<T extends Pooled> {
       return;
     }
     if (entry.heapBytes > 0) this.#lastHeap.set(entry.key, entry.heapBytes);
-    const timer = setTimeout(() => this.#disposeIdle(entry), this.#options.idleTtlMs);
-    timer.unref();
-    this.#idle.set(entry, timer);
-    this.#idleBytes += entry.heapBytes;
+    this.#addIdle(entry, entry.heapBytes);
     this.#enforceBudget();
     this.#wake();
   }
@@ -181,22 +217,33 @@ export class WarmPool<T extends Pooled> {
     this.#waiters.shift()?.();
   }
 
+  #addIdle(entry: T, bytes: number): void {
+    const timer = setTimeout(() => this.#disposeIdle(entry), this.#options.idleTtlMs);
+    timer.unref();
+    this.#idle.set(entry, { timer, bytes });
+    this.#idleBytes += bytes;
+  }
+
+  /** Prepared entries go first: one that ran is known to be wanted. */
   #enforceBudget(): void {
-    for (const entry of [...this.#idle.keys()]) {
+    for (const entry of [...this.#prepared, ...this.#idle.keys()]) {
       if (this.#busyBytes + this.#idleBytes <= this.#options.memoryBudgetBytes) break;
       this.#disposeIdle(entry);
     }
   }
 
   #takeIdle(entry: T): void {
-    const timer = this.#idle.get(entry);
-    if (timer !== undefined) clearTimeout(timer);
-    if (this.#idle.delete(entry)) this.#idleBytes -= entry.heapBytes;
+    const idle = this.#idle.get(entry);
+    if (idle === undefined) return;
+    clearTimeout(idle.timer);
+    this.#idle.delete(entry);
+    this.#idleBytes -= idle.bytes;
   }
 
   #disposeIdle(entry: T): void {
     if (!this.#idle.has(entry)) return;
     this.#takeIdle(entry);
+    this.#prepared.delete(entry);
     entry.dispose();
   }
 }

@@ -1,17 +1,19 @@
 /**
  * Brings a function's code to where its first invocation needs it as soon as its view appears or
- * changes (the FUNCTIONS_BUCKET watch): the bundle into the executor's code cache, then compiled
- * once into the sandbox's V8 code cache. So the first invoke after CreateFunction or an update
- * pays neither the object store round trip nor a compile. A few at a time, in the order they came;
+ * changes (the FUNCTIONS_BUCKET watch): the bundle into the executor's code cache, compiled once
+ * into the sandbox's V8 code cache, and an isolate made for the new revision (none of its code run).
+ * So the first invoke after CreateFunction or an update pays neither the object store round trip,
+ * a compile from source, nor making an isolate; it still runs the function's init. A few at a time, in the order they came;
  * best effort: a failure here only means the first invocation does the work itself.
  */
 import type { FunctionView } from "@fnmesh/protocol";
 import type { SandboxRuntime } from "@fnmesh/sandbox";
 import type { Logger } from "@fnmesh/telemetry";
 import type { CodeCache } from "./code-cache.ts";
+import { sandboxFunctionOf, type BundledSpec } from "./sandbox-function.ts";
 
 export interface CodePrefetch {
-  /** Queues the view's code (once per bundle) when started; before `start`, views are ignored. */
+  /** Queues the view (the newest per function) when started; before `start`, views are ignored. */
   onView(view: FunctionView): void;
   /** Begins prefetching changes; call once the resolver loaded the bucket, so a restart does not fetch every function. */
   start(): void;
@@ -29,25 +31,26 @@ export interface CodePrefetchDeps {
 
 export function createCodePrefetch(deps: CodePrefetchDeps): CodePrefetch {
   const concurrency = deps.concurrency ?? 2;
-  const queue = new Map<string, { sha: string; handler: string; name: string }>();
+  /** By function revision: a newer view of a function replaces its queued one. */
+  const queue = new Map<string, BundledSpec>();
   const running = new Set<Promise<void>>();
   let started = false;
   let stopped = false;
 
-  async function prefetch(job: { sha: string; handler: string; name: string }): Promise<void> {
+  async function prefetch(spec: BundledSpec): Promise<void> {
     try {
-      await deps.code.load(job.sha);
-      await deps.runtime.prepare({ codeId: job.sha, handlerName: job.handler, loadCode: () => deps.code.load(job.sha) });
+      await deps.code.load(spec.code.sha256);
+      await deps.runtime.prepare(sandboxFunctionOf(spec, deps.code));
     } catch (err) {
-      deps.log.debug("code prefetch failed; the first invocation will load it", { function: job.name, sha256: job.sha, err });
+      deps.log.debug("code prefetch failed; the first invocation will load it", { function: spec.name, sha256: spec.code.sha256, err });
     }
   }
 
   function pump(): void {
     while (!stopped && running.size < concurrency && queue.size > 0) {
-      const [sha, job] = queue.entries().next().value as [string, { sha: string; handler: string; name: string }];
-      queue.delete(sha);
-      const run = prefetch(job).finally(() => {
+      const [name, spec] = queue.entries().next().value as [string, BundledSpec];
+      queue.delete(name);
+      const run = prefetch(spec).finally(() => {
         running.delete(run);
         pump();
       });
@@ -58,9 +61,10 @@ export function createCodePrefetch(deps: CodePrefetchDeps): CodePrefetch {
   return {
     onView(view) {
       if (!started || stopped) return;
-      const { code, handler, name } = view.spec;
-      if (code.kind !== "bundle") return;
-      queue.set(code.sha256, { sha: code.sha256, handler, name });
+      const spec = view.spec;
+      if (spec.code.kind !== "bundle") return;
+      queue.delete(spec.name);
+      queue.set(spec.name, spec as BundledSpec);
       pump();
     },
     start() { started = true; },

@@ -1,6 +1,7 @@
 /**
  * Cold starts after CreateFunction or an update: when a function's view appears in FUNCTIONS_BUCKET
- * the executor fetches its bundle and compiles it before anyone invokes it, and a burst of first
+ * the executor fetches its bundle, compiles it and makes an isolate for it before anyone invokes it
+ * (the first invocation is still a cold start that runs init), and a burst of first
  * invocations of a new function compiles it once. Counted through the runtime's stats, no clocks.
  */
 import { test } from "node:test";
@@ -10,20 +11,26 @@ import { openCodeStore } from "@fnmesh/service-kit";
 import { eventually } from "@fnmesh/test-harness";
 import { deployFunction, isCold, okResult, startExecutorHarness } from "./support.ts";
 
-test("publishing a view brings its code to the executor, compiled, before the first invocation", async () => {
+test("publishing a view brings its code to the executor, compiled, with an isolate made for it, before the first invocation", async () => {
   await using h = await startExecutorHarness();
   const fn = await deployFunction(h, `export const handler = async (e) => ({ got: e });`);
   assert.ok(fn.code.kind === "bundle");
   const before = h.executor.runtime.stats();
   await h.publish(fn);
-  await eventually(() => assert.equal(h.executor.runtime.stats().compiledCodes, before.compiledCodes + 1),
-    { name: "the new function's code compiled", timeoutMs: 30_000 });
+  await eventually(() => {
+    const now = h.executor.runtime.stats();
+    assert.equal(now.compiledCodes, before.compiledCodes + 1);
+    assert.equal(now.idle, before.idle + 1);
+  }, { name: "the new function's code compiled and an isolate made", timeoutMs: 30_000 });
+  assert.equal(h.executor.runtime.stats().coldStarts, before.coldStarts, "none of its code has run");
   // From here only the executor's memory can supply the bundle.
   await (await openCodeStore(h.nc)).delete(codeKeys.bundle(fn.code.sha256));
   const first = await h.invoke(fn, { a: 1 });
   assert.deepEqual(okResult(first), { got: { a: 1 } });
   assert.equal(isCold(first), true);
-  assert.equal(h.executor.runtime.stats().codeCompiles, before.codeCompiles + 1, "the invocation compiled nothing more");
+  const after = h.executor.runtime.stats();
+  assert.equal(after.codeCompiles, before.codeCompiles + 1, "the invocation compiled nothing more");
+  assert.deepEqual([after.isolates, after.coldStarts], [before.isolates + 1, before.coldStarts + 1], "it ran init in the isolate made ahead");
 
   // An update (new revision, new code) is prefetched too.
   const updated = h.spec(await h.deploy(`export const handler = async () => "v2";`), { name: fn.name });
