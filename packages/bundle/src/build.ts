@@ -14,6 +14,7 @@ import { build, type Message, type Plugin } from "esbuild";
 import { rewriteDynamicImports } from "./dynamic-import.ts";
 import { isParsedHandler, parseHandler } from "./handler-string.ts";
 import { BUFFER_GLOBAL, nodeBuiltinsPlugin } from "./node-builtins.ts";
+import { moduleScopePlugin } from "./module-scope.ts";
 import { writePackageDir } from "./package-dir.ts";
 import { relocateSourceMap, sourceMapComment } from "./source-map.ts";
 import { toPackagePath } from "./package-path.ts";
@@ -155,7 +156,7 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
       // `globalThis.Buffer` too (assignments to them are left alone).
       inject: [BUFFER_GLOBAL],
       define: { "global.Buffer": "Buffer", "globalThis.Buffer": "Buffer" },
-      plugins: [nodeBuiltinsPlugin(), confineTo(root)],
+      plugins: [nodeBuiltinsPlugin(), confineTo(root), moduleScopePlugin(root)],
     });
     // Added after esbuild, which never sees the banner: the helper's name is chosen from the output.
     const output = result.outputFiles.find((file) => file.path.endsWith(BUNDLE_OUTFILE));

@@ -99,3 +99,32 @@ describe("nodejs22.x: an async handler's promise that never settles", () => {
     assert.equal(again.result.status === "ok" && again.result.cold, false);
   });
 });
+
+describe("module types and scope as Node loads them", () => {
+  test("an ES module using __dirname or module.exports at load fails with Node's 'is not defined in ES module scope'", async () => {
+    const dirname = await deployFunction(h, { "index.mjs": "const here = __dirname;\nexport const handler = async () => here;\n" });
+    const error = functionError(await h.invoke(dirname));
+    assert.equal(error.errorType, "ReferenceError");
+    assert.equal(error.errorMessage, "__dirname is not defined in ES module scope");
+    assert.equal(error.trace?.[0], "ReferenceError: __dirname is not defined in ES module scope");
+    assert.match(error.trace?.[1] ?? "", /file:\/\/\/var\/task\/index\.mjs:1:14\)?$/);
+    const moduleExports = await deployFunction(h, { "package.json": '{"type":"module"}', "index.js": "export const x = 1;\nmodule.exports.handler = async () => 1;\n" });
+    assert.equal(functionError(await h.invoke(moduleExports)).errorMessage, "module is not defined in ES module scope");
+  });
+
+  test("inside a handler the name is plainly not defined, as Node reports it after loading", async () => {
+    const fn = await deployFunction(h, { "index.mjs": "export const handler = async () => __filename;\n" });
+    const error = functionError(await h.invoke(fn));
+    assert.deepEqual([error.errorType, error.errorMessage], ["ReferenceError", "__filename is not defined"]);
+  });
+
+  test("a CommonJS handler sees __filename and __dirname under /var/task", async () => {
+    const fn = await deployFunction(h, { "src/app.js": "exports.handler = async () => [__filename, __dirname, typeof require, typeof module, typeof exports];" }, { handler: "src/app.handler" });
+    assert.deepEqual(okResult(await h.invoke(fn)), ["/var/task/src/app.js", "/var/task/src", "function", "object", "object"]);
+  });
+
+  test("export in a .cjs file is Runtime.UserCodeSyntaxError with Node's text", async () => {
+    const fn = await deployFunction(h, { "index.cjs": "export const handler = async () => 1;\n" });
+    assert.deepEqual(functionError(await h.invoke(fn)), { errorType: "Runtime.UserCodeSyntaxError", errorMessage: "SyntaxError: index.cjs:1:1: Unexpected token 'export'", trace: [] });
+  });
+});

@@ -100,8 +100,30 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
       handler = found as Handler;
       return bare({ ok: true, logsSent: logsSent() });
     } catch (error) {
-      return bare({ ok: false, error: rt.toErrorBody(error), logsSent: logsSent() });
+      return bare({ ok: false, error: rt.toErrorBody(inEsModuleScope(error)), logsSent: logsSent() });
     }
+  }
+
+  /**
+   * Node's text for a CommonJS name used in an ES module while it is evaluated
+   * (lib/internal/modules/esm/module_job.js): "require is not defined in ES module scope, you can
+   * use import instead". In a bundle, CommonJS files get these names from esbuild's wrapper and
+   * the bundler (module-scope.ts), so a ReferenceError for one of them at init comes from ESM code.
+   */
+  function inEsModuleScope(error: unknown): unknown {
+    if (error === null || typeof error !== "object") return error;
+    const e = error as { name?: unknown; message?: unknown; stack?: unknown };
+    if (e.name !== "ReferenceError" || typeof e.message !== "string") return error;
+    const name = /^(require|module|exports|__filename|__dirname) is not defined$/.exec(e.message)?.[1];
+    if (name === undefined) return error;
+    const header = `ReferenceError: ${e.message}`;
+    try {
+      e.message = `${e.message} in ES module scope${name === "require" ? ", you can use import instead" : ""}`;
+      if (typeof e.stack === "string" && e.stack.startsWith(header)) e.stack = `ReferenceError: ${e.message}${e.stack.slice(header.length)}`;
+    } catch {
+      // A frozen error keeps V8's text.
+    }
+    return error;
   }
 
   /** Lambda's context object. `callbacks` is the 3.x runtime's part, on nodejs20.x/22.x only. */
