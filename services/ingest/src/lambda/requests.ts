@@ -84,9 +84,17 @@ export function checkRuntime(value: string): Runtime {
   return value as Runtime;
 }
 
+/**
+ * CreateFunction's own constraints on Handler (API reference: pattern `^[^\s]+$`, length ≤ 128).
+ * Anything else about it is the runtime's business: a Handler without an export, or with "..",
+ * is stored and fails each invoke as Lambda's runtime reports it (@fnmesh/bundle parseHandler).
+ */
 export function checkHandler(value: string): string {
-  if (value.length === 0 || value.length > 128 || /\s/.test(value) || !/[^/]\.[^.]/.test(value.split("/").at(-1) ?? "")) {
-    throw invalidParameter(`Value '${value}' at 'handler' failed to satisfy constraint: expected <file>.<export> (for example index.handler), at most 128 characters, no whitespace`);
+  if (value.length > 128) {
+    throw invalidParameter(`Value '${value}' at 'handler' failed to satisfy constraint: Member must have length less than or equal to 128`);
+  }
+  if (!/^[^\s]+$/.test(value)) {
+    throw invalidParameter(`Value '${value}' at 'handler' failed to satisfy constraint: Member must satisfy regular expression pattern: [^\\s]+`);
   }
   return value;
 }
