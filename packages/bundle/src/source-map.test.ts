@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { SourceMap, type SourceMapPayload } from "node:module";
 import { describe, test } from "node:test";
 
+import { decode } from "@jridgewell/sourcemap-codec";
 import { strToU8, zipSync } from "fflate";
 
 import { buildBundle, type BuildResult } from "./build.ts";
@@ -48,5 +49,16 @@ describe("the bundle's source map", () => {
     const result = await bundle({ "index.mjs": "export const handler = async () => {\n  throw new Error('esm');\n};\n" });
     assert.ok(result.ok);
     assert.ok((mapOf(result.code).payload as { sources: string[] }).sources.includes("file:///var/task/index.mjs"));
+  });
+
+  test("bundled built-ins keep one mapping per line, the package's files all of theirs", async () => {
+    const result = await bundle({ "index.js": "const { Buffer } = require('buffer');\nexports.handler = async () => Buffer.from('x', 'utf8').toString('hex');\n" });
+    assert.ok(result.ok);
+    const payload = mapOf(result.code).payload as { sources: string[]; mappings: string };
+    const builtin = new Set(payload.sources.flatMap((source, index) => (source.startsWith("node:") ? [index] : [])));
+    const lines = decode(payload.mappings);
+    assert.ok(lines.every((line) => line.filter((segment) => segment.length > 1 && builtin.has(segment[1] as number)).length <= 1));
+    const user = payload.sources.indexOf("/var/task/index.js");
+    assert.ok(lines.some((line) => line.filter((segment) => segment[1] === user).length > 1), "user lines keep every mapping");
   });
 });
