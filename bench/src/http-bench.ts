@@ -13,6 +13,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { payloadOfSize, lambdaSource, SLEEP_MS, HttpHandler } from "./http-handlers.ts";
+import { monotonicUs, summarizeProfiles, type ProfileWindow } from "./async/profile.ts";
 import { createMany, invokeEach, sampleWarm } from "./many-functions.ts";
 import { processMemory, type ProcessMemory } from "./process-memory.ts";
 import type { HttpCase, HttpResults } from "./report.ts";
@@ -43,6 +44,8 @@ export interface HttpBenchOptions {
   say: (msg: string) => void;
   /** Registers a stop function, run (newest first) on exit or interrupt. */
   onStop: (stop: () => Promise<unknown>) => void;
+  /** V8 CPU profiles of fnmesh's services go here, summarized per timed wrk run. */
+  cpuProfDir?: string;
 }
 
 /** One side's way of building the request for a handler and body. */
@@ -52,6 +55,8 @@ interface Side {
   name: string;
   request: Requester;
   errors: string[];
+  /** Each timed wrk run, labelled, with its span on the monotonic clock. */
+  onRun?: (label: string, result: WrkResult, span: { fromUs: number; toUs: number }) => void;
 }
 
 export async function measureHttp(o: HttpBenchOptions): Promise<HttpResults> {
@@ -81,6 +86,7 @@ function cases(side: Side, o: HttpBenchOptions) {
       connections: CONNECTIONS, durationS: settings.wrkSeconds, warmupS: settings.wrkWarmupSeconds, scriptPath: script,
       prepare: () => side.request(HttpHandler.Echo, ECHO_BODY), // re-signed per run: valid 5 min
       signal: o.signal, errors: side.errors, progress: (c) => say(`echo, wrk -c${c} for ${settings.wrkSeconds} s`),
+      onRun: (r, span) => side.onRun?.(`echo C=${r.connections}`, r, span),
     }),
     payloads: async () => {
       const out: WrkResult[][] = [];
@@ -90,6 +96,7 @@ function cases(side: Side, o: HttpBenchOptions) {
           connections: CONNECTIONS, durationS: settings.caseWrkSeconds, warmupS: 0, scriptPath: script,
           prepare: () => side.request(HttpHandler.Echo, body),
           signal: o.signal, errors: side.errors, progress: (c) => say(`${p.label}, wrk -c${c} for ${settings.caseWrkSeconds} s`),
+          onRun: (r, span) => side.onRun?.(`${p.label} C=${r.connections}`, r, span),
         }));
       }
       return out;
@@ -101,7 +108,10 @@ function cases(side: Side, o: HttpBenchOptions) {
       });
       const warmup = await run(settings.waitWarmupSeconds);
       if (warmup.badResponses > 0) side.errors.push(`wait warm-up: ${warmup.badResponses} wrong answers, first: ${warmup.firstBad.join(" | ")}`);
-      return run(settings.waitSeconds);
+      const fromUs = monotonicUs();
+      const result = await run(settings.waitSeconds);
+      side.onRun?.(`wait C=${result.connections}`, result, { fromUs, toUs: monotonicUs() });
+      return result;
     },
   };
 }
@@ -125,7 +135,8 @@ async function measureWorkerd(o: HttpBenchOptions) {
 
 async function measureFnmesh(o: HttpBenchOptions) {
   o.say("starting fnmesh through make dev's runner: nats-server, PostgreSQL, executor, scheduler, trigger, ingest");
-  const stack = await startStack(o.root);
+  if (o.cpuProfDir) await mkdir(o.cpuProfDir, { recursive: true });
+  const stack = await startStack(o.root, o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {});
   o.onStop(() => stack.stop());
   const client = lambdaClient(stack.endpoint, stack.credentials);
   o.onStop(async () => client.destroy());
@@ -140,31 +151,36 @@ async function measureFnmesh(o: HttpBenchOptions) {
   const warm = await measureWarm(client, names.echo, settings.sequential, settings.sequentialWarmup);
   const errors = [...cold.errors, ...warm.errors];
 
+  const windows: ProfileWindow[] = [];
   const side: Side = {
     name: "fnmesh", errors,
     request: (handler, body) => signInvoke(stack.endpoint, names[handler], body, stack.credentials),
+    onRun: (phase, r, span) => windows.push({ phase, ...span, events: r.requests }),
   };
   const run = cases(side, o);
   const echo = await run.echo();
   // Before the payloads and the 200-connection waits, which grow the executor's heap and instances.
-  const many = await measureMany(stack, client, o, errors);
+  const many = await measureMany(stack, client, o, errors, side);
   const payloads = await run.payloads();
   const wait = await run.wait();
   await stack.stop();
+  // Written by each service as it stops.
+  const profiles = o.cpuProfDir ? await summarizeProfiles(o.cpuProfDir, windows) : undefined;
   return {
     echo, payloads, wait,
     roundRobin: many.runs,
     logs: stack.logs(),
     results: {
-      cold: summarize(cold.clientMs), coldInit: summarize(cold.initMs), sequential: summarize(warm.ms),
+      cold: summarize(cold.clientMs), coldInit: summarize(cold.initMs), coldSecond: summarize(cold.secondMs), sequential: summarize(warm.ms),
       many: many.results, errors,
-      samples: { cold: cold.clientMs, coldInit: cold.initMs, sequential: warm.ms, manyFirstInvoke: many.firstInvokeMs },
+      ...(profiles ? { profiles } : {}),
+      samples: { cold: cold.clientMs, coldInit: cold.initMs, coldSecond: cold.secondMs, sequential: warm.ms, manyFirstInvoke: many.firstInvokeMs },
     },
   };
 }
 
 /** 1,000 functions: create, first-invoke each, round-robin wrk, warm sample, executor RSS before and after. */
-async function measureMany(stack: Stack, client: ReturnType<typeof lambdaClient>, o: HttpBenchOptions, errors: string[]) {
+async function measureMany(stack: Stack, client: ReturnType<typeof lambdaClient>, o: HttpBenchOptions, errors: string[], side: Side) {
   const say = (msg: string) => o.say(`fnmesh: ${msg}`);
   const executors = stack.pids().filter((p) => p.name.startsWith("executor"));
   const memory = async () => (await Promise.all(executors.map((p) => processMemory(p.pid)))).filter((m): m is ProcessMemory => m !== undefined);
@@ -180,6 +196,7 @@ async function measureMany(stack: Stack, client: ReturnType<typeof lambdaClient>
     connections: CONNECTIONS, durationS: settings.caseWrkSeconds, warmupS: 0, scriptPath: join(o.tmp, "fnmesh-many.lua"),
     prepare: () => Promise.all(names.map((name) => signInvoke(stack.endpoint, name, ECHO_BODY, stack.credentials))),
     signal: o.signal, errors, progress: (c) => say(`${names.length} functions round-robin, wrk -c${c} for ${settings.caseWrkSeconds} s`),
+    onRun: (r, span) => side.onRun?.(`${names.length} functions C=${r.connections}`, r, span),
   });
   say(`checking ${settings.warmSample} of them are still warm`);
   const warmSample = await sampleWarm(client, names, settings.warmSample);

@@ -13,8 +13,9 @@
  *   start, vs PostgreSQL's commits alone, the change feed into FNMESH_CHANGES alone, plain NATS.
  * Prints the tables and writes bench/results/<timestamp>.json. Measures only; asserts nothing.
  * `--only=isolates|http|async|sources` runs one section; `--events=N`, `--accept-seconds=S`,
- * `--executors=N` and `--cpu-prof` (V8 profiles of the services, into bench/results/) tune the async
- * section; `--rows=N` the sources section's burst.
+ * `--executors=N` tune the async section; `--cpu-prof` writes V8 profiles of the services into
+ * bench/results/ and summarizes them (async: per phase; http: per timed wrk run); `--rows=N` the
+ * sources section's burst.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -92,7 +93,10 @@ try {
     const tmp = await mkdtemp(join(tmpdir(), "fnmesh-bench-"));
     stops.push(() => rm(tmp, { recursive: true, force: true }));
     const prefix = `bench-${randomBytes(4).toString("hex")}`;
-    http = await measureHttp({ root, tmp, prefix, signal: interrupted.signal, say, onStop: (stop) => stops.push(stop) });
+    http = await measureHttp({
+      root, tmp, prefix, signal: interrupted.signal, say, onStop: (stop) => stops.push(stop),
+      ...(args["cpu-prof"] ? { cpuProfDir: join(root, "bench/results", `cpuprof-${date.replace(/[:.]/g, "-")}-http`) } : {}),
+    });
   }
 
   let asyncResults: AsyncResults | undefined;

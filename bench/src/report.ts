@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { formatAsyncSection } from "./async/report.ts";
-import type { AsyncResults } from "./async/types.ts";
+import type { AsyncResults, ProcessProfile } from "./async/types.ts";
 import { formatIsolateSection } from "./isolates/report.ts";
 import type { IsolateResults } from "./isolates/types.ts";
 import { formatSourcesSection } from "./sources/report.ts";
@@ -58,12 +58,16 @@ export interface FnmeshHttp {
   cold: Summary;
   /** Server-reported Init Duration of those invokes. */
   coldInit: Summary;
+  /** The same functions' second invokes, made the same way right after: the like-for-like warm figure. */
+  coldSecond: Summary;
   /** Sequential SDK invokes of one warm function. */
   sequential: Summary;
   many: ManyFunctions;
   errors: string[];
+  /** With --cpu-prof: each service's V8 profile summarized per timed wrk run (per-request µs by function). */
+  profiles?: ProcessProfile[];
   /** Raw samples (ms, in order taken) behind the summaries. */
-  samples: { cold: number[]; coldInit: number[]; sequential: number[]; manyFirstInvoke: number[] };
+  samples: { cold: number[]; coldInit: number[]; coldSecond: number[]; sequential: number[]; manyFirstInvoke: number[] };
 }
 
 /** The HTTP section: fnmesh's Lambda API next to workerd. */
@@ -129,6 +133,21 @@ function compare(f: WrkResult, w: WrkResult | undefined): string {
   return f.connections === 1 ? `p50 ${times(f.p50Ms, w.p50Ms)}` : `req/s ${times(f.requestsPerSec, w.requestsPerSec)}`;
 }
 
+/** Per timed run and busy service: CPU per request and where it went (the busiest functions). */
+function profileLines(profiles: readonly ProcessProfile[]): string[] {
+  const busy = profiles.filter((p) => p.events > 0 && p.idlePercent < 97);
+  if (busy.length === 0) return [];
+  return [
+    "",
+    "CPU per request by service (--cpu-prof; the profiler slows the services a little): self time, busiest functions",
+    ...busy.map((p) => {
+      const cpuUs = (p.totalMs * (1 - p.idlePercent / 100) * 1000) / p.events;
+      const top = p.top.slice(0, 6).map((e) => `${e.fn.replace(/ \S+:\d+$/, "")} ${e.perEventUs.toFixed(0)}`).join(", ");
+      return `  ${p.phase}, ${p.service}: ${cpuUs.toFixed(0)} µs/req (${p.idlePercent.toFixed(0)}% idle) — ${top}`;
+    }),
+  ];
+}
+
 /** The first wrong answer of each wrk thread, per run that had any. */
 function wrongAnswers(r: HttpResults): string[] {
   const runs = [
@@ -178,8 +197,9 @@ function formatHttpSection(r: HttpResults): string[] {
     `  warm, 1 connection: fnmesh p50 ${ms(echo1.f?.p50Ms)} ms = ${times(echo1.f?.p50Ms, echo1.w?.p50Ms)} workerd's ${ms(echo1.w?.p50Ms)} ms (target <= 6x)`,
     `  warm, 32 connections: fnmesh ${int(echo32.f?.requestsPerSec ?? Number.NaN)} req/s = ${times(echo32.f?.requestsPerSec, echo32.w?.requestsPerSec)} workerd's ` +
       `${int(echo32.w?.requestsPerSec ?? Number.NaN)} req/s, ${echo32.f ? wrkErrors(echo32.f) : "—"} errors (target >= 0.25x, no errors)`,
-    `  first Invoke of a new function (SDK, ${fn.cold.n} functions): p50 ${ms(fn.cold.p50)} ms (p99 ${ms(fn.cold.p99)}) = warm p50 ${ms(fn.sequential.p50)} ms ` +
-      `+ ${ms(fn.cold.p50 - fn.sequential.p50)} ms (target <= +3 ms); server Init Duration p50 ${ms(fn.coldInit.p50)} ms; warm p99 ${ms(fn.sequential.p99)} ms over ${fn.sequential.n} sequential`,
+    `  first Invoke of a new function (SDK, LogType Tail, ${fn.cold.n} functions): p50 ${ms(fn.cold.p50)} ms (p99 ${ms(fn.cold.p99)}) = the same functions' second Invoke p50 ` +
+      `${ms(fn.coldSecond.p50)} ms + ${ms(fn.cold.p50 - fn.coldSecond.p50)} ms (target <= +3 ms); server Init Duration p50 ${ms(fn.coldInit.p50)} ms`,
+    `  warm SDK round trip (LogType None, ${fn.sequential.n} sequential Invokes of one function): p50 ${ms(fn.sequential.p50)} ms, p99 ${ms(fn.sequential.p99)} ms`,
     `  ${wait.connections} concurrent invokes awaiting ${wait.handlerMs} ms: fnmesh p50 ${ms(wait.fnmesh.p50Ms)} ms = ${times(wait.fnmesh.p50Ms, wait.handlerMs)} the handler's ` +
       `${wait.handlerMs} ms, p99 ${ms(wait.fnmesh.p99Ms)} ms (target p50 <= 2x); workerd p50 ${ms(wait.workerd.p50Ms)} ms`,
     `  density: ${int(many.functions)} functions warmed on ${many.executors} executor(s): RSS ${mib(rss(many.executorAfter))} after ` +
@@ -193,6 +213,7 @@ function formatHttpSection(r: HttpResults): string[] {
       `; service log lines at warn or above: ${logLines - stopLines} during the run, ${stopLines} while stopping${crashed.length ? `; services that exited early: ${crashed.map((l) => `${l.service} (${l.exitedEarly})`).join(", ")}` : ""}`,
     ...[...fn.errors.slice(0, 5).map((e) => `  fnmesh: ${e}`), ...r.workerd.errors.slice(0, 5).map((e) => `  workerd: ${e}`)],
     ...wrongAnswers(r),
+    ...profileLines(fn.profiles ?? []),
     ...r.serviceLogs.filter((l) => l.total > 0).map((l) => `  ${l.service}: ${l.total} line(s) (${l.whileStopping} while stopping), first: ${l.lines[0]?.slice(0, 300) ?? ""}`),
   ];
 }

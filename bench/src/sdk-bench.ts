@@ -75,14 +75,16 @@ export interface ColdResult {
   clientMs: number[];
   /** Server-reported `Init Duration` of those invokes, ms (only where reported). */
   initMs: number[];
+  /** Each function's second invoke right after its first, the same way (LogType Tail): warm, on a just-made instance. */
+  secondMs: number[];
   errors: string[];
 }
 
-/** Creates `count` fresh functions (code: `sourceOf(name)`, unique per name) and times the first invoke of each. */
+/** Creates `count` fresh functions (code: `sourceOf(name)`, unique per name) and times the first and second invoke of each. */
 export async function measureColdStarts(
   client: LambdaClient, prefix: string, count: number, sourceOf: (name: string) => string = handlerSource,
 ): Promise<ColdResult> {
-  const out: ColdResult = { clientMs: [], initMs: [], errors: [] };
+  const out: ColdResult = { clientMs: [], initMs: [], secondMs: [], errors: [] };
   for (let i = 0; i < count; i++) {
     const name = `${prefix}-cold-${i}`;
     await createFunction(client, name, name, sourceOf(name));
@@ -91,6 +93,10 @@ export async function measureColdStarts(
     out.clientMs.push(r.ms);
     if (r.initMs === undefined) out.errors.push(`${name}: first invoke reported no Init Duration`);
     else out.initMs.push(r.initMs);
+    const second = await invokeOnce(client, name, i, LogType.Tail);
+    if (second.error) out.errors.push(`${name}, second invoke: ${second.error}`);
+    else if (second.initMs !== undefined) out.errors.push(`${name}: second invoke was a cold start too (Init Duration ${second.initMs} ms)`);
+    else out.secondMs.push(second.ms);
   }
   return out;
 }

@@ -230,14 +230,23 @@ export interface ThroughputRun {
   /** Wrong answers or socket errors during the warm-up are appended here. */
   errors: string[];
   progress?: (connections: number) => void;
+  /** Called after each timed run with its span on the monotonic clock (µs, process.hrtime's), e.g. to cut CPU profiles. */
+  onRun?: (result: WrkResult, span: { fromUs: number; toUs: number }) => void;
 }
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** A warm-up, then one wrk run per connection count, in order. */
 export async function measureThroughput(t: ThroughputRun): Promise<WrkResult[]> {
-  const run = async (connections: number, durationS: number) =>
-    runWrk({ request: await t.prepare(), connections, durationS, scriptPath: t.scriptPath, ...(t.signal ? { signal: t.signal } : {}) });
+  // Signed before the span starts: signing a 1 MB body is the bench's work, not the server's.
+  const run = async (connections: number, durationS: number) => {
+    const request = await t.prepare();
+    const fromUs = monotonicUs();
+    const result = await runWrk({ request, connections, durationS, scriptPath: t.scriptPath, ...(t.signal ? { signal: t.signal } : {}) });
+    return { result, span: { fromUs, toUs: monotonicUs() } };
+  };
   if (t.warmupS > 0) {
-    const warmup = await run(8, t.warmupS);
+    const { result: warmup } = await run(8, t.warmupS);
     const sock = warmup.socketErrors;
     if (warmup.badResponses + sock.connect + sock.read + sock.write + sock.timeout > 0) {
       t.errors.push(`wrk warm-up: ${warmup.badResponses} wrong answers (${warmup.non2xx} non-2xx), socket errors ${JSON.stringify(sock)}`);
@@ -246,7 +255,9 @@ export async function measureThroughput(t: ThroughputRun): Promise<WrkResult[]> 
   const results: WrkResult[] = [];
   for (const connections of t.connections) {
     t.progress?.(connections);
-    results.push(await run(connections, t.durationS));
+    const { result, span } = await run(connections, t.durationS);
+    t.onRun?.(result, span);
+    results.push(result);
   }
   return results;
 }
