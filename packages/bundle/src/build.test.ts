@@ -278,14 +278,12 @@ describe("buildBundle: Node.js built-ins", () => {
 });
 
 describe("buildBundle: user code that cannot load", () => {
-  test("a missing module is reported, not thrown", async () => {
+  test("a missing module is reported, not thrown, in Lambda's words", async () => {
     const result = await bundle({ "other.js": "" }, "src/index.handler");
     assert.deepEqual(result, {
       ok: false,
       errorType: UserCodeErrorType.ImportModuleError,
-      errorMessage:
-        "Error: Cannot find module 'index'\n" +
-        'Looked for "src/index", "src/index.js", "src/index.mjs", "src/index.cjs" in the deployment package.',
+      errorMessage: "Error: Cannot find module 'index'\nRequire stack:\n- /var/runtime/index.mjs",
     });
   });
 

@@ -114,9 +114,8 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
     return {
       ok: false,
       errorType: UserCodeErrorType.ImportModuleError,
-      errorMessage:
-        `Error: Cannot find module '${moduleName}'\n` +
-        `Looked for ${candidates.map((path) => JSON.stringify(path)).join(", ")} in the deployment package.`,
+      // Lambda's text (the RIC's last resort, require.resolve from /var/runtime/index.mjs, fails).
+      errorMessage: `Error: Cannot find module '${moduleName}'\nRequire stack:\n- /var/runtime/index.mjs`,
     };
   }
 

@@ -52,8 +52,8 @@ describe("parseHandler", () => {
         errorMessage: "'index.a..b' is not a valid handler name. Use absolute paths when specifying root directories in handler names.",
       },
     ],
-    [".handler", { errorType: "Runtime.ImportModuleError", errorMessage: "Error: Cannot find module ''" }],
-    ["/opt/nodejs/index.handler", { errorType: "Runtime.ImportModuleError", errorMessage: "Error: Cannot find module 'index'" }],
+    [".handler", { errorType: "Runtime.ImportModuleError", errorMessage: "Error: Cannot find module ''\nRequire stack:\n- /var/runtime/index.mjs" }],
+    ["/opt/nodejs/index.handler", { errorType: "Runtime.ImportModuleError", errorMessage: "Error: Cannot find module 'index'\nRequire stack:\n- /var/runtime/index.mjs" }],
   ];
   for (const [handler, expected] of atInvoke) {
     test(`leaves ${JSON.stringify(handler)} to fail at invoke`, () => {

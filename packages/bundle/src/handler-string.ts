@@ -77,7 +77,7 @@ export function parseHandler(handler: string): ParsedHandler | HandlerProblem {
   // "/var/task/x" all name files in the package; anything else is outside it.
   const resolved = posix.resolve(TASK_ROOT, root, moduleName);
   if (moduleName === "" || !resolved.startsWith(`${TASK_ROOT}/`)) {
-    return { errorType: "Runtime.ImportModuleError", errorMessage: `Error: Cannot find module '${moduleName}'` };
+    return { errorType: "Runtime.ImportModuleError", errorMessage: `Error: Cannot find module '${moduleName}'\nRequire stack:\n- /var/runtime/index.mjs` };
   }
   const moduleRoot = posix.dirname(resolved.slice(TASK_ROOT.length + 1));
   return { moduleRoot: moduleRoot === "." ? "" : moduleRoot, moduleName, exportPath };
