@@ -149,7 +149,8 @@ export const handler = async () => ({
   path: process.env.PATH ?? null,
   anySecret: Object.values(process.env).some((v) => String(v).includes("a-secret-123")),
 });`);
-    assert.deepEqual(okResult(await h.invoke(b)), { global: null, env: null, leaked: null, path: null, anySecret: false });
+    // B's PATH is the one Lambda gives every function, neither A's nor the host's.
+    assert.deepEqual(okResult(await h.invoke(b)), { global: null, env: null, leaked: null, path: "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin", anySecret: false });
     assert.equal(process.env.PATH, hostPath);
     assert.equal(process.env.LEAKED, undefined);
   });
