@@ -73,3 +73,14 @@ test("export in a .cjs file is Runtime.UserCodeSyntaxError; a sync handler's val
   await create(sync, { "index.mjs": "export function handler(event) { return { doubled: event.n * 2 }; }\n" }, { Runtime: "nodejs24.x" });
   assert.deepEqual((await invoke(sync, { n: 21 })).body, { doubled: 42 });
 });
+
+test("context.invokedFunctionArn carries the qualifier the invoke named (Qualifier or name:qualifier), unqualified otherwise", async () => {
+  const name = fnName("arn");
+  await create(name, { "index.mjs": "export const handler = async (event, context) => context.invokedFunctionArn;\n" });
+  const arnOf = async (input: { FunctionName: string; Qualifier?: string }) =>
+    JSON.parse(new TextDecoder().decode((await stack.lambda.send(new InvokeCommand({ ...input, Payload: new TextEncoder().encode("{}") }))).Payload)) as string;
+  const unqualified = await arnOf({ FunctionName: name });
+  assert.match(unqualified, new RegExp(`^arn:aws:lambda:${stack.region}:\\d{12}:function:${name}$`));
+  assert.equal(await arnOf({ FunctionName: name, Qualifier: "$LATEST" }), `${unqualified}:$LATEST`);
+  assert.equal(await arnOf({ FunctionName: `${name}:$LATEST` }), `${unqualified}:$LATEST`);
+});

@@ -115,3 +115,14 @@ describe("nodejs24.x: the RIC rewrite awaits the handler", () => {
     );
   });
 });
+
+describe("context.invokedFunctionArn", () => {
+  test("carries the qualifier the invoke named, and is unqualified otherwise (same warm isolate)", async () => {
+    await using rt = disposable(createIsolateRuntime);
+    const fn = testFunction(esmBundle(`const handler = async (event, context) => context.invokedFunctionArn;`));
+    assert.equal(ok(await rt.invoke({ requestId: "q", fn, event: "{}", invokedFunctionArn: `${fn.arn}:$LATEST` })), `${fn.arn}:$LATEST`);
+    const unqualified = await rt.invoke({ requestId: "u", fn, event: "{}" });
+    assert.equal(ok(unqualified), fn.arn);
+    assert.equal(unqualified.cold, false);
+  });
+});

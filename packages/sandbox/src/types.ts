@@ -31,6 +31,8 @@ export interface InvocationInput {
   event: string;
   /** JSON text of the client context, if any. */
   clientContext?: string;
+  /** `context.invokedFunctionArn` when the invoke named a qualifier (`…:function:f:$LATEST`); default `fn.arn`. */
+  invokedFunctionArn?: string;
   /** Called for each log line as it happens. */
   onLog?: (line: LogLine) => void;
 }

@@ -68,6 +68,7 @@ export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, fn: Fu
         requestId: req.requestId,
         event: new TextDecoder().decode(payload),
         ...(req.clientContext ? { clientContext: Buffer.from(req.clientContext, "base64").toString("utf8") } : {}),
+        ...(req.qualified ? { invokedFunctionArn: `${fn.arn}:${req.qualifier}` } : {}),
         fn: {
           key: `${fn.name}:${fn.revisionId}`, name: fn.name, version: fn.version, arn: fn.arn, runtime: fn.runtime,
           memoryMb: fn.memoryMb, timeoutMs: fn.timeoutSec * 1000, env: fn.env, codeId: sha,

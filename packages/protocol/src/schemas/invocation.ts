@@ -48,6 +48,11 @@ export const InvokeRequest = z.object({
   /** Only `$LATEST` exists until versions land. */
   qualifier: z.literal("$LATEST").default("$LATEST"),
   /**
+   * The caller named the qualifier (`f:$LATEST`, `?Qualifier=`): the function sees it in
+   * `context.invokedFunctionArn`, as on Lambda; absent, the ARN is unqualified.
+   */
+  qualified: z.literal(true).optional(),
+  /**
    * The FUNCTIONS_BUCKET revision of the view the caller saw (e.g. ingest right after a create):
    * a resolver holding an older one reads the bucket before answering, so a caller never meets a
    * function older than it has already seen.

@@ -314,7 +314,7 @@ export class IsolateSandbox implements Pooled {
       call,
       limitMs,
       () =>
-        this.#apiRefs().invoke.apply(undefined, [call.seq, call.deadline, input.requestId, input.event, input.clientContext], {
+        this.#apiRefs().invoke.apply(undefined, [call.seq, call.deadline, input.requestId, input.event, input.clientContext, input.invokedFunctionArn], {
           result: { promise: true, copy: true },
           timeout: limitMs,
         }) as Promise<InvokeResult>,

@@ -126,12 +126,14 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
     return error;
   }
 
+  let invokedArn = config.invokedFunctionArn;
+
   /** Lambda's context object. `callbacks` is the 3.x runtime's part, on nodejs20.x/22.x only. */
   function createContext(requestId: string, clientContext: string | undefined, callbacks: CallbackContext | null): Record<string, unknown> {
     const context: Record<string, unknown> = {
       functionName: config.functionName,
       functionVersion: config.functionVersion,
-      invokedFunctionArn: config.invokedFunctionArn,
+      invokedFunctionArn: invokedArn,
       memoryLimitInMB: config.memoryLimitInMB,
       awsRequestId: requestId,
       logGroupName: config.logGroupName,
@@ -297,8 +299,17 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
     });
   }
 
-  async function invoke(seq: number, deadline: number, requestId: string, eventJson: string, clientContext: string | undefined): Promise<InvokeResult> {
+  async function invoke(
+    seq: number,
+    deadline: number,
+    requestId: string,
+    eventJson: string,
+    clientContext: string | undefined,
+    invokedFunctionArn?: string,
+  ): Promise<InvokeResult> {
     rt.begin(seq, deadline);
+    // The ARN the caller invoked (qualified when it named a qualifier); one invocation at a time.
+    invokedArn = typeof invokedFunctionArn === "string" ? invokedFunctionArn : config.invokedFunctionArn;
     try {
       if (handler === null) return bare({ ok: false, error: handlerNotFound(undefined), fatal: false, logsSent: logsSent() });
       const event: unknown = parse(eventJson);

@@ -140,7 +140,8 @@ export interface IsolateApi {
    * namespace-like object (script form) or a module namespace (module form).
    */
   load(seq: number, deadline: number, entry: unknown): Promise<LoadResult>;
-  invoke(seq: number, deadline: number, requestId: string, event: string, clientContext: string | undefined): Promise<InvokeResult>;
+  /** `invokedFunctionArn`: the qualified ARN when the invoke named a qualifier, else undefined (the config's). */
+  invoke(seq: number, deadline: number, requestId: string, event: string, clientContext: string | undefined, invokedFunctionArn?: string): Promise<InvokeResult>;
   fire(seq: number, id: number): void;
   /** Settles fetch `id` of invocation `seq`. */
   fetchDone(seq: number, id: number, result: FetchWireResult): void;

@@ -58,6 +58,7 @@ export function registerInvokeRoute(app: Hono<IngestEnv>, res: IngestResources):
     }
 
     const fn = resolveFunction(res, c.req.param("name"), c.req.query("Qualifier"));
+    const qualified = (c.req.query("Qualifier") ?? parseFunctionRef(c.req.param("name")).qualifier) !== undefined;
     c.set("functionName", fn.name);
     const body = c.get("body");
     if (typeHeader === InvocationType.Event && body.length > Limits.asyncPayloadBytes) {
@@ -72,6 +73,7 @@ export function registerInvokeRoute(app: Hono<IngestEnv>, res: IngestResources):
     const common = {
       v: 2 as const, requestId, logType, function: fn.name, viewRevision: res.resolver.revisionOf(fn.name),
       source: { kind: InvokeSource.Api }, attempt: 1, acceptedAt: Date.now(), ...(clientContext ? { clientContext } : {}),
+      ...(qualified ? { qualified: true as const } : {}),
     };
 
     if (typeHeader === InvocationType.Event) {

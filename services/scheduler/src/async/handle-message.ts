@@ -104,7 +104,8 @@ export async function handleAsyncMessage(deps: HandlerDeps, m: JsMsg, fields: Ev
   try {
     outcome = await context.with(ctx.trace, () => deps.invoker.call({
       v: 2, requestId: req.requestId, invocationType: InvocationType.RequestResponse, logType: LogType.None,
-      function: req.function, qualifier: req.qualifier, ...(req.viewRevision !== undefined ? { viewRevision: req.viewRevision } : {}),
+      function: req.function, qualifier: req.qualifier, ...(req.qualified ? { qualified: true as const } : {}),
+      ...(req.viewRevision !== undefined ? { viewRevision: req.viewRevision } : {}),
       source: req.source, attempt: req.attempt, acceptedAt: req.acceptedAt, ...(req.clientContext ? { clientContext: req.clientContext } : {}),
     }, payload, { functionTimeoutSec: view.spec.timeoutSec }));
   } catch (err) {
