@@ -2,7 +2,8 @@
  * The HTTP section: fnmesh through its Lambda API, started as `make dev` starts it, next to
  * Cloudflare's workerd running the same handlers (http-handlers.ts) with the same bodies and the
  * same wrk settings, each with the machine to itself (workerd first, then fnmesh):
- * - echo of `{"n":1}` at 1 and 32 connections (the issue's headline rows), after a warm-up;
+ * - echo of `{"n":1}` at 1 and 32 connections (the issue's headline rows), after a warm-up, in
+ *   repeated rounds reported as medians;
  * - payloads of 1 KB, 100 KB and 1 MB echoed back, 1 and 32 connections;
  * - 200 connections on a handler that awaits a 50 ms timer;
  * - fnmesh only: cold start (first Invoke of new functions vs warm, SDK round trips), and 1,000
@@ -21,7 +22,7 @@ import { createFunction, lambdaClient, measureColdStarts, measureWarm } from "./
 import { startStack, type Stack } from "./stack.ts";
 import { summarize } from "./stats.ts";
 import { startWorkerd } from "./workerd.ts";
-import { measureThroughput, plainPost, runWrk, signInvoke, type PreparedRequest, type WrkResult } from "./wrk.ts";
+import { measureThroughput, medianOfRuns, plainPost, runWrk, signInvoke, type PreparedRequest, type WrkResult } from "./wrk.ts";
 
 const settings = {
   wrkSeconds: 8, wrkWarmupSeconds: 2, caseWrkSeconds: 5,
@@ -30,6 +31,7 @@ const settings = {
   waitConnections: 200, waitSeconds: 6, waitWarmupSeconds: 2, waitHandlerMs: SLEEP_MS,
 };
 const CONNECTIONS = [1, 32];
+const DEFAULT_REPEATS = 3;
 const ECHO_BODY = JSON.stringify({ n: 1 });
 const PAYLOADS = [{ label: "payload 1 KB", bytes: 1024 }, { label: "payload 100 KB", bytes: 100 * 1024 }, { label: "payload 1 MB", bytes: 1024 * 1024 }];
 
@@ -46,6 +48,8 @@ export interface HttpBenchOptions {
   onStop: (stop: () => Promise<unknown>) => void;
   /** V8 CPU profiles of fnmesh's services go here, summarized per timed wrk run. */
   cpuProfDir?: string;
+  /** Rounds of the echo's 1 and 32 connection runs on each side, reported as medians. Default 3. */
+  repeats?: number;
 }
 
 /** One side's way of building the request for a handler and body. */
@@ -63,10 +67,13 @@ export async function measureHttp(o: HttpBenchOptions): Promise<HttpResults> {
   const workerdSide = await measureWorkerd(o);
   const fnmeshSide = await measureFnmesh(o);
   return {
-    settings,
+    settings: { ...settings, echoRepeats: o.repeats ?? DEFAULT_REPEATS },
     workerdVersion: workerdSide.version,
     cases: [
-      { label: "echo {\"n\":1}, 1 hot function", bodyBytes: ECHO_BODY.length, fnmesh: fnmeshSide.echo, workerd: workerdSide.echo },
+      {
+        label: "echo {\"n\":1}, 1 hot function", bodyBytes: ECHO_BODY.length, fnmesh: fnmeshSide.echo.medians, workerd: workerdSide.echo.medians,
+        runs: { fnmesh: fnmeshSide.echo.runs, workerd: workerdSide.echo.runs },
+      },
       ...PAYLOADS.map((p, i): HttpCase => ({ label: p.label, bodyBytes: p.bytes, fnmesh: fnmeshSide.payloads[i] ?? [], workerd: workerdSide.payloads[i] ?? [] })),
       { label: `echo {"n":1}, ${settings.manyFunctions.toLocaleString("en-US")} functions round-robin`, bodyBytes: ECHO_BODY.length, fnmesh: fnmeshSide.roundRobin },
     ],
@@ -82,12 +89,20 @@ function cases(side: Side, o: HttpBenchOptions) {
   const script = join(o.tmp, `${side.name}.lua`);
   const say = (msg: string) => o.say(`${side.name}: ${msg}`);
   return {
-    echo: () => measureThroughput({
-      connections: CONNECTIONS, durationS: settings.wrkSeconds, warmupS: settings.wrkWarmupSeconds, scriptPath: script,
-      prepare: () => side.request(HttpHandler.Echo, ECHO_BODY), // re-signed per run: valid 5 min
-      signal: o.signal, errors: side.errors, progress: (c) => say(`echo, wrk -c${c} for ${settings.wrkSeconds} s`),
-      onRun: (r, span) => side.onRun?.(`echo C=${r.connections}`, r, span),
-    }),
+    /** The headline: `repeats` rounds of C=1 then C=32 after one warm-up; medians per C, and every run. */
+    echo: async () => {
+      const repeats = o.repeats ?? DEFAULT_REPEATS;
+      const runs: WrkResult[] = [];
+      for (let round = 1; round <= repeats; round++) {
+        runs.push(...await measureThroughput({
+          connections: CONNECTIONS, durationS: settings.wrkSeconds, warmupS: round === 1 ? settings.wrkWarmupSeconds : 0, scriptPath: script,
+          prepare: () => side.request(HttpHandler.Echo, ECHO_BODY), // re-signed per run: valid 5 min
+          signal: o.signal, errors: side.errors, progress: (c) => say(`echo, wrk -c${c} for ${settings.wrkSeconds} s (round ${round} of ${repeats})`),
+          onRun: (r, span) => side.onRun?.(`echo C=${r.connections}`, r, span),
+        }));
+      }
+      return { medians: CONNECTIONS.map((c) => medianOfRuns(runs.filter((r) => r.connections === c))), runs };
+    },
     payloads: async () => {
       const out: WrkResult[][] = [];
       for (const p of PAYLOADS) {

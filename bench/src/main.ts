@@ -13,7 +13,8 @@
  *   start, vs PostgreSQL's commits alone, the change feed into FNMESH_CHANGES alone, plain NATS.
  * Prints the tables and writes bench/results/<timestamp>.json. Measures only; asserts nothing.
  * `--only=isolates|http|async|sources` runs one section; `--events=N`, `--accept-seconds=S`,
- * `--executors=N` tune the async section; `--cpu-prof` writes V8 profiles of the services into
+ * `--executors=N` tune the async section; `--repeats=N` the HTTP section's rounds of its headline
+ * echo runs (default 3, reported as medians); `--cpu-prof` writes V8 profiles of the services into
  * bench/results/ and summarizes them (async: per phase; http: per timed wrk run); `--rows=N` the
  * sources section's burst.
  */
@@ -46,7 +47,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const args = parseArgs({
   options: { only: { type: "string" }, events: { type: "string" }, "accept-seconds": { type: "string" }, executors: { type: "string" },
-    rows: { type: "string" }, "cpu-prof": { type: "boolean" } },
+    rows: { type: "string" }, repeats: { type: "string" }, "cpu-prof": { type: "boolean" } },
 }).values;
 
 /** The sections asked for: `--only=http|isolates|async|sources`, else all four. */
@@ -80,6 +81,7 @@ try {
     executors: countFlag("executors", args.executors, defaultAsyncSettings.executors),
   };
   const sourcesSettings = { ...defaultSourcesSettings, rows: countFlag("rows", args.rows, defaultSourcesSettings.rows) };
+  const httpRepeats = countFlag("repeats", args.repeats, 3);
   const machine = machineInfo(wantsHttp || wantsAsync ? await checkWrk() : "wrk not used"); // before any load, for its load average
   const date = new Date().toISOString();
 
@@ -94,7 +96,7 @@ try {
     stops.push(() => rm(tmp, { recursive: true, force: true }));
     const prefix = `bench-${randomBytes(4).toString("hex")}`;
     http = await measureHttp({
-      root, tmp, prefix, signal: interrupted.signal, say, onStop: (stop) => stops.push(stop),
+      root, tmp, prefix, signal: interrupted.signal, say, onStop: (stop) => stops.push(stop), repeats: httpRepeats,
       ...(args["cpu-prof"] ? { cpuProfDir: join(root, "bench/results", `cpuprof-${date.replace(/[:.]/g, "-")}-http`) } : {}),
     });
   }

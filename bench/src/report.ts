@@ -30,6 +30,8 @@ export interface HttpCase {
   fnmesh: WrkResult[];
   /** Absent where workerd has nothing comparable (1,000 functions). */
   workerd?: WrkResult[];
+  /** When the case ran in rounds: every run, and `fnmesh`/`workerd` above are their medians per C (medianOfRuns). */
+  runs?: { fnmesh: WrkResult[]; workerd: WrkResult[] };
 }
 
 /** Many connections on a handler that awaits a timer: latency is waiting, not work. */
@@ -133,6 +135,15 @@ function compare(f: WrkResult, w: WrkResult | undefined): string {
   return f.connections === 1 ? `p50 ${times(f.p50Ms, w.p50Ms)}` : `req/s ${times(f.requestsPerSec, w.requestsPerSec)}`;
 }
 
+/** The echo's rounds, each run's req/s and p50, so the spread behind the medians shows. */
+function roundLines(r: HttpResults): string[] {
+  const runs = r.cases[0]?.runs;
+  if (!runs || runs.fnmesh.length <= 2) return [];
+  const list = (ws: WrkResult[], c: number) => ws.filter((w) => w.connections === c).map((w) => `${int(w.requestsPerSec)}/${ms(w.p50Ms)}`).join(", ");
+  const connections = [...new Set(runs.fnmesh.map((w) => w.connections))];
+  return [`echo rounds (req/s / p50 ms): ${connections.map((c) => `C=${c} fnmesh ${list(runs.fnmesh, c)}; workerd ${list(runs.workerd, c)}`).join("; ")}`];
+}
+
 /** Per timed run and busy service: CPU per request and where it went (the busiest functions). */
 function profileLines(profiles: readonly ProcessProfile[]): string[] {
   const busy = profiles.filter((p) => p.events > 0 && p.idlePercent < 97);
@@ -185,12 +196,13 @@ function formatHttpSection(r: HttpResults): string[] {
     "HTTP: the Lambda API end to end, next to workerd",
     "fnmesh: make dev's stack (its runner and log settings); wrk replays SigV4-signed Invokes -> ingest -> NATS -> executor (V8 isolates)",
     `workerd ${r.workerdVersion}: one worker running the same handler on the same body (plain POST, no auth); same wrk (-t2), each side alone on the machine`,
-    `wrk: ${s.wrkWarmupSeconds} s warm-up at C=8, then ${s.wrkSeconds} s per C for the echo, ${s.caseWrkSeconds} s for the other cases, ` +
+    `wrk: ${s.wrkWarmupSeconds} s warm-up at C=8, then ${s.wrkSeconds} s per C for the echo (medians of ${s.echoRepeats} rounds), ${s.caseWrkSeconds} s once for the other cases, ` +
       `${s.waitWarmupSeconds} + ${s.waitSeconds} s for the ${wait.connections}-connection wait; bodies echoed back ` +
       `(payloads ${r.cases.slice(1, -1).map((c) => bytes(c.bodyBytes)).join(" / ")} each way)`,
     "",
     ...formatTable(header, body),
     "fnmesh/workerd: p50 ratio at C=1 (how many times slower), req/s ratio at C>1 (share of workerd's rate).",
+    ...roundLines(r),
     "errors: wrong answers (not 2xx, X-Amz-Function-Error, no \"ok\":true) plus socket errors; wrk's own non-2xx count is in the JSON.",
     "",
     "Against issue 16's targets (measured; this bench asserts nothing):",

@@ -236,6 +236,33 @@ export interface ThroughputRun {
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] ?? Number.NaN : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+};
+
+/**
+ * Repeated runs at one connection count as one: the median of each rate and percentile, counts of
+ * requests and errors summed (every wrong answer shows), wrk's outputs joined.
+ */
+export function medianOfRuns(runs: readonly WrkResult[]): WrkResult {
+  const [first] = runs;
+  if (first === undefined) throw new Error("medianOfRuns needs at least one run");
+  const of = (f: (w: WrkResult) => number) => median(runs.map(f));
+  const sum = (f: (w: WrkResult) => number) => runs.reduce((n, w) => n + f(w), 0);
+  return {
+    connections: first.connections, threads: first.threads, durationS: first.durationS,
+    requests: sum((w) => w.requests), requestsPerSec: of((w) => w.requestsPerSec), p50Ms: of((w) => w.p50Ms), p99Ms: of((w) => w.p99Ms),
+    non2xx: sum((w) => w.non2xx), badResponses: sum((w) => w.badResponses), firstBad: runs.flatMap((w) => w.firstBad),
+    socketErrors: {
+      connect: sum((w) => w.socketErrors.connect), read: sum((w) => w.socketErrors.read),
+      write: sum((w) => w.socketErrors.write), timeout: sum((w) => w.socketErrors.timeout),
+    },
+    output: runs.map((w) => w.output).join("\n"),
+  };
+}
+
 /** A warm-up, then one wrk run per connection count, in order. */
 export async function measureThroughput(t: ThroughputRun): Promise<WrkResult[]> {
   // Signed before the span starts: signing a 1 MB body is the bench's work, not the server's.
