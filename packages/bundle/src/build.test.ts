@@ -295,11 +295,32 @@ describe("buildBundle: user code that cannot load", () => {
     assert.match(result.errorMessage, /^SyntaxError: lib\/broken\.js:2:11: Unexpected ";"$/);
   });
 
-  test("an unresolvable import is an ImportModuleError with file and line", async () => {
-    const result = await bundle({ "index.js": "\nconst x = require('not-installed');\nexports.handler = x;" }, "index.handler");
-    assert.ok(!result.ok);
-    assert.equal(result.errorType, UserCodeErrorType.ImportModuleError);
-    assert.match(result.errorMessage, /^Error: index\.js:2:19: Could not resolve "not-installed"$/);
+  // Lambda's texts, e.g. "Error: Cannot find module 'data-api-client'\nRequire stack:\n- /var/task/db.js\n…\n- /var/runtime/index.mjs".
+  test("a require Node cannot resolve is Runtime.ImportModuleError with Node's Require stack", async () => {
+    assert.deepEqual(await bundle({ "index.js": "\nconst x = require('not-installed');\nexports.handler = x;" }, "index.handler"), {
+      ok: false,
+      errorType: UserCodeErrorType.ImportModuleError,
+      errorMessage: "Error: Cannot find module 'not-installed'\nRequire stack:\n- /var/task/index.js\n- /var/runtime/index.mjs",
+    });
+    const nested = { "index.js": "exports.handler = require('./lib/db.js');", "lib/db.js": "module.exports = require('data-api-client');" };
+    assert.deepEqual(await bundle(nested, "index.handler"), {
+      ok: false,
+      errorType: UserCodeErrorType.ImportModuleError,
+      errorMessage: "Error: Cannot find module 'data-api-client'\nRequire stack:\n- /var/task/lib/db.js\n- /var/task/index.js\n- /var/runtime/index.mjs",
+    });
+  });
+
+  test("an import Node cannot resolve is Node's ERR_MODULE_NOT_FOUND error, which the runtime does not wrap", async () => {
+    assert.deepEqual(await bundle({ "index.mjs": "import x from '@scope/pkg/sub';\nexport const handler = x;" }, "index.handler"), {
+      ok: false,
+      errorType: "Error",
+      errorMessage: "Cannot find package '@scope/pkg' imported from /var/task/index.mjs",
+    });
+    assert.deepEqual(await bundle({ "src/index.mjs": "import x from '../lib/missing.js';\nexport const handler = x;" }, "src/index.handler"), {
+      ok: false,
+      errorType: "Error",
+      errorMessage: "Cannot find module '/var/task/lib/missing.js' imported from /var/task/src/index.mjs",
+    });
   });
 
   test("tsconfig.json paths are ignored, as Lambda ignores them", async () => {
@@ -310,7 +331,7 @@ describe("buildBundle: user code that cannot load", () => {
     };
     const result = await bundle(sources, "index.handler");
     assert.ok(!result.ok);
-    assert.match(result.errorMessage, /Could not resolve "@lib\/x\.js"/);
+    assert.match(result.errorMessage, /^Error: Cannot find module '@lib\/x\.js'\n/);
   });
 
   test("a file outside the package cannot be imported", async () => {

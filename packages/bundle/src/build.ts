@@ -14,6 +14,7 @@ import { build, type Message, type Plugin } from "esbuild";
 import { rewriteDynamicImports } from "./dynamic-import.ts";
 import { isParsedHandler, parseHandler } from "./handler-string.ts";
 import { BUFFER_GLOBAL, nodeBuiltinsPlugin } from "./node-builtins.ts";
+import { importTrace, type ImportTrace } from "./missing-import.ts";
 import { moduleScopePlugin } from "./module-scope.ts";
 import { writePackageDir } from "./package-dir.ts";
 import { relocateSourceMap, sourceMapComment } from "./source-map.ts";
@@ -53,10 +54,13 @@ export interface BuildSuccess {
   entry: string;
 }
 
-/** User code that Lambda would fail to load; report it on invoke as `{ errorType, errorMessage }`. */
+/**
+ * User code that Lambda would fail to load; report it on invoke as `{ errorType, errorMessage }`.
+ * `errorType` "Error": an ES module's import Node cannot find, which the runtime does not wrap.
+ */
 export interface BuildFailure {
   ok: false;
-  errorType: UserCodeErrorType;
+  errorType: UserCodeErrorType | "Error";
   errorMessage: string;
 }
 
@@ -121,8 +125,9 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
 
   // realpath: esbuild reports real paths, which the confinement check compares against.
   const dir = await realpath(await mkdtemp(join(tmpdir(), "fnmesh-bundle-")));
+  const root = join(dir, "package");
+  const trace = importTrace(root, join(root, ENTRY_SOURCEFILE));
   try {
-    const root = join(dir, "package");
     await mkdir(root);
     // Ends esbuild's upward search for the "type" field at our own directory.
     await writeFile(join(dir, "package.json"), "{}");
@@ -155,7 +160,7 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
       // `globalThis.Buffer` too (assignments to them are left alone).
       inject: [BUFFER_GLOBAL],
       define: { "global.Buffer": "Buffer", "globalThis.Buffer": "Buffer" },
-      plugins: [nodeBuiltinsPlugin(), confineTo(root), moduleScopePlugin(root)],
+      plugins: [nodeBuiltinsPlugin(), confineTo(root), moduleScopePlugin(root), trace.plugin],
     });
     // Added after esbuild, which never sees the banner: the helper's name is chosen from the output.
     const output = result.outputFiles.find((file) => file.path.endsWith(BUNDLE_OUTFILE));
@@ -172,7 +177,7 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
     }
     return { ok: true, code, sha256, exportPath, entry };
   } catch (error) {
-    if (isEsbuildFailure(error)) return toBuildFailure(error.errors);
+    if (isEsbuildFailure(error)) return toBuildFailure(error.errors, trace);
     throw error;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -203,9 +208,14 @@ function isEsbuildFailure(error: unknown): error is Error & { errors: Message[] 
 /** esbuild messages that mean a module could not be found or read; everything else is syntax. */
 const IMPORT_FAILURE = /^(Could not resolve|Could not read|Cannot read|No loader is configured|Do not know how to load)/;
 
-/** Lambda's shape: `errorMessage` is `String(error)`; we add esbuild's file:line:column. */
-function toBuildFailure(errors: readonly Message[]): BuildFailure {
+/**
+ * Lambda's shape: `errorMessage` is `String(error)`. A missing import reads as Node reports it
+ * (missing-import.ts); otherwise we add esbuild's file:line:column to its text.
+ */
+function toBuildFailure(errors: readonly Message[], trace: ImportTrace): BuildFailure {
   const first = errors[0];
+  const missing = first === undefined ? null : trace.explain(first);
+  if (missing !== null) return { ok: false, ...missing };
   const text = first?.text ?? "The build failed";
   const importFailure = first === undefined || first.pluginName === CONFINE_PLUGIN || IMPORT_FAILURE.test(text);
   const location = first?.location;

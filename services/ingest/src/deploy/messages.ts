@@ -26,7 +26,7 @@ export type DeployJob =
 
 export type BuiltCode =
   | { ok: true; code: Uint8Array; sha256: string; exportPath: string[] }
-  | { ok: false; errorType: UserCodeErrorType; errorMessage: string };
+  | { ok: false; errorType: UserCodeErrorType | "Error"; errorMessage: string };
 
 export type DeployResult =
   /** `fields`: the validated body without the zip string. `zip` is absent when the body has none. */
