@@ -9,12 +9,12 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix, sep } from "node:path";
 
-import { build, type Message, type Plugin } from "esbuild";
+import { build, type BuildOptions, type Message, type Plugin } from "esbuild";
 
 import { rewriteDynamicImports } from "./dynamic-import.ts";
 import { isParsedHandler, parseHandler } from "./handler-string.ts";
 import { BUFFER_GLOBAL, nodeBuiltinsPlugin } from "./node-builtins.ts";
-import { importTrace, type ImportTrace } from "./missing-import.ts";
+import { explainMissingImport } from "./missing-import.ts";
 import { moduleScopePlugin } from "./module-scope.ts";
 import { writePackageDir } from "./package-dir.ts";
 import { relocateSourceMap, sourceMapComment } from "./source-map.ts";
@@ -126,14 +126,14 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
   // realpath: esbuild reports real paths, which the confinement check compares against.
   const dir = await realpath(await mkdtemp(join(tmpdir(), "fnmesh-bundle-")));
   const root = join(dir, "package");
-  const trace = importTrace(root, join(root, ENTRY_SOURCEFILE));
+  let options: BuildOptions | undefined;
   try {
     await mkdir(root);
     // Ends esbuild's upward search for the "type" field at our own directory.
     await writeFile(join(dir, "package.json"), "{}");
     await writePackageDir(root, files);
 
-    const result = await build({
+    options = {
       stdin: {
         contents: `import * as userModule from ${JSON.stringify(`./${entry}`)};\nexport { userModule };\n`,
         resolveDir: root,
@@ -160,8 +160,9 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
       // `globalThis.Buffer` too (assignments to them are left alone).
       inject: [BUFFER_GLOBAL],
       define: { "global.Buffer": "Buffer", "globalThis.Buffer": "Buffer" },
-      plugins: [nodeBuiltinsPlugin(), confineTo(root), moduleScopePlugin(root), trace.plugin],
-    });
+      plugins: [nodeBuiltinsPlugin(), confineTo(root), moduleScopePlugin(root, files)],
+    } satisfies BuildOptions;
+    const result = await build({ ...options, write: false });
     // Added after esbuild, which never sees the banner: the helper's name is chosen from the output.
     const output = result.outputFiles.find((file) => file.path.endsWith(BUNDLE_OUTFILE));
     const mapFile = result.outputFiles.find((file) => file.path.endsWith(`${BUNDLE_OUTFILE}.map`));
@@ -177,7 +178,10 @@ export async function buildBundle(input: BuildInput): Promise<BuildResult> {
     }
     return { ok: true, code, sha256, exportPath, entry };
   } catch (error) {
-    if (isEsbuildFailure(error)) return toBuildFailure(error.errors, trace);
+    if (isEsbuildFailure(error)) {
+      const missing = options === undefined ? null : await explainMissingImport(error.errors, options, entry);
+      return missing !== null ? { ok: false, ...missing } : toBuildFailure(error.errors);
+    }
     throw error;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -209,13 +213,11 @@ function isEsbuildFailure(error: unknown): error is Error & { errors: Message[] 
 const IMPORT_FAILURE = /^(Could not resolve|Could not read|Cannot read|No loader is configured|Do not know how to load)/;
 
 /**
- * Lambda's shape: `errorMessage` is `String(error)`. A missing import reads as Node reports it
- * (missing-import.ts); otherwise we add esbuild's file:line:column to its text.
+ * Lambda's shape: `errorMessage` is `String(error)`; we add esbuild's file:line:column. (A missing
+ * import is reported as Node words it: missing-import.ts.)
  */
-function toBuildFailure(errors: readonly Message[], trace: ImportTrace): BuildFailure {
+function toBuildFailure(errors: readonly Message[]): BuildFailure {
   const first = errors[0];
-  const missing = first === undefined ? null : trace.explain(first);
-  if (missing !== null) return { ok: false, ...missing };
   const text = first?.text ?? "The build failed";
   const importFailure = first === undefined || first.pluginName === CONFINE_PLUGIN || IMPORT_FAILURE.test(text);
   const location = first?.location;

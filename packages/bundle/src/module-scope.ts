@@ -12,8 +12,7 @@
  * `module` and `exports` come from esbuild's CommonJS wrapper. ESM syntax in a file Node treats as
  * CommonJS fails the build with Node's SyntaxError text (Runtime.UserCodeSyntaxError at invoke).
  */
-import { readFile } from "node:fs/promises";
-import { dirname, extname, join, relative, sep } from "node:path";
+import { dirname, extname, join, posix } from "node:path";
 
 import type { Plugin } from "esbuild";
 import { init, parse } from "es-module-lexer";
@@ -55,59 +54,77 @@ export function commonJsSyntaxError(source: string): { message: string; index: n
   return candidates[0] ?? null;
 }
 
-/** The esbuild plugin applying these rules to the files under `root` (the unpacked package). */
-export function moduleScopePlugin(root: string): Plugin {
-  const packageTypes = new Map<string, Promise<string | undefined>>();
+/** Above this many files to look at, one filter for all JS files beats a regex of their paths. */
+const MAX_LISTED = 2000;
 
-  // The nearest package.json's "type", searched up to `root` (build.ts puts an empty one above it).
-  const packageTypeFor = (dir: string): Promise<string | undefined> => {
-    let found = packageTypes.get(dir);
-    if (found === undefined) {
-      found = readFile(join(dir, "package.json"), "utf8").then(
-        (text) => {
-          try {
-            const type = (JSON.parse(text) as { type?: unknown }).type;
-            return typeof type === "string" ? type : undefined;
-          } catch {
-            return undefined; // Node would fail on it too; esbuild reports it where it matters
-          }
-        },
-        () => (dir === root || !dir.startsWith(root + sep) ? undefined : packageTypeFor(dirname(dir))),
-      );
-      packageTypes.set(dir, found);
+/**
+ * The esbuild plugin applying these rules to `files` (package path → bytes), unpacked at `root`.
+ * Only files that may need something (a CommonJS file naming `__filename`/`__dirname`, module
+ * syntax in a `.cjs` file or under `"type": "commonjs"`) are found from memory up front and given
+ * to esbuild as the plugin's filter, so the rest of a large dependency tree costs nothing here.
+ */
+export function moduleScopePlugin(root: string, files: ReadonlyMap<string, Uint8Array>): Plugin {
+  const types = new Map<string, string | undefined>();
+  // The nearest package.json's "type" for a package path, as Node finds it.
+  const packageTypeOf = (path: string): string | undefined => {
+    const dir = posix.dirname(path);
+    if (types.has(dir)) return types.get(dir);
+    let type: string | undefined;
+    const manifest = files.get(dir === "." ? "package.json" : `${dir}/package.json`);
+    if (manifest !== undefined) {
+      try {
+        const value = (JSON.parse(new TextDecoder().decode(manifest)) as { type?: unknown }).type;
+        type = typeof value === "string" ? value : undefined;
+      } catch {
+        type = undefined; // Node would fail on it too; esbuild reports it where it matters
+      }
+    } else if (dir !== ".") {
+      type = packageTypeOf(dir);
     }
-    return found;
+    types.set(dir, type);
+    return type;
   };
+
+  const decoder = new TextDecoder();
+  const candidates = new Map<string, { path: string; source: string }>();
+  for (const [path, bytes] of files) {
+    const extension = posix.extname(path);
+    if (!JS_FILE.test(path) || extension === ".mjs") continue;
+    const source = decoder.decode(bytes);
+    const namesLocals = /\b__(?:filename|dirname)\b/.test(source);
+    const mayHaveModuleSyntax = source.includes("import") || source.includes("export");
+    const declaredCommonJs = extension === ".cjs" || packageTypeOf(path) === "commonjs";
+    if (namesLocals || (mayHaveModuleSyntax && declaredCommonJs)) candidates.set(join(root, path), { path, source });
+  }
 
   return {
     name: "fnmesh-module-scope",
     setup(build) {
-      build.onLoad({ filter: JS_FILE, namespace: "file" }, async (args) => {
-        if (!args.path.startsWith(root + sep)) return undefined;
-        const source = await readFile(args.path, "utf8");
-        await init();
-        let hasModuleSyntax: boolean;
-        try {
-          hasModuleSyntax = parse(source)[3];
-        } catch {
-          return undefined; // not lexable: esbuild reports the syntax error itself
+      if (candidates.size === 0) return;
+      const filter =
+        candidates.size <= MAX_LISTED ? new RegExp(`^(?:${[...candidates.keys()].map((path) => path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`) : JS_FILE;
+      build.onLoad({ filter, namespace: "file" }, async (args) => {
+        const candidate = candidates.get(args.path);
+        if (candidate === undefined) return undefined;
+        const { path, source } = candidate;
+        let hasModuleSyntax = false;
+        if (source.includes("import") || source.includes("export")) {
+          await init();
+          try {
+            hasModuleSyntax = parse(source)[3];
+          } catch {
+            return undefined; // not lexable: esbuild reports the syntax error itself
+          }
         }
-        const type = moduleTypeOf(args.path, await packageTypeFor(dirname(args.path)), hasModuleSyntax);
-        if (type === "module") return undefined;
+        if (moduleTypeOf(path, packageTypeOf(path), hasModuleSyntax) === "module") return undefined;
         if (hasModuleSyntax) {
           const error = commonJsSyntaxError(source);
           if (error !== null) {
             const before = source.slice(0, error.index).split("\n");
-            return {
-              errors: [{
-                text: error.message,
-                location: { file: relative(root, args.path).split(sep).join("/"), line: before.length, column: before.at(-1)?.length ?? 0, lineText: "" },
-              }],
-            };
+            return { errors: [{ text: error.message, location: { file: path, line: before.length, column: before.at(-1)?.length ?? 0, lineText: "" } }] };
           }
         }
-        const file = `${TASK_ROOT}/${relative(root, args.path).split(sep).join("/")}`;
-        return { contents: withCommonJsLocals(source, file), loader: "js", resolveDir: dirname(args.path) };
+        return { contents: withCommonJsLocals(source, `${TASK_ROOT}/${path}`), loader: "js", resolveDir: dirname(args.path) };
       });
     },
   };
