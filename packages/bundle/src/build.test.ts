@@ -208,20 +208,20 @@ describe("buildBundle: CommonJS interop as on Lambda", () => {
 });
 
 describe("buildBundle: Node.js built-ins", () => {
-  test("require('fs') bundles and fails when called, like a missing module", async () => {
+  test("require('dns') bundles and fails when called, like a missing module", async () => {
     const sources = {
       "index.js": [
         "let optional = 'absent';",
-        "try { optional = require('node:os').platform(); } catch (e) { if (e.code !== 'MODULE_NOT_FOUND') throw e; }",
+        "try { optional = require('node:dns').getServers(); } catch (e) { if (e.code !== 'MODULE_NOT_FOUND') throw e; }",
         "exports.optional = () => optional;",
-        "exports.handler = () => require('fs').readFileSync('/etc/hostname');",
+        "exports.handler = () => require('dns').lookup('localhost');",
       ].join("\n"),
     };
     assert.equal(await invoke(sources, "index.optional"), "absent");
     await assert.rejects(
       async () => invoke(sources, "index.handler"),
       (error: Error & { code?: string }) =>
-        error.code === "MODULE_NOT_FOUND" && error.message === "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet",
+        error.code === "MODULE_NOT_FOUND" && error.message === "Cannot find module 'dns': the Node.js built-in dns is not available in fnmesh isolates yet",
     );
   });
 
@@ -233,12 +233,12 @@ describe("buildBundle: Node.js built-ins", () => {
     );
   });
 
-  test("import('fs') and import(name) leave no dynamic import in the bundle and reject naming the module", async () => {
+  test("import('dns') and import(name) leave no dynamic import in the bundle and reject naming the module", async () => {
     const sources = {
       "index.mjs": [
         "export const handler = async (event) => {",
         "  const out = [];",
-        "  for (const load of [() => import('fs'), () => import(event.name)]) {",
+        "  for (const load of [() => import('dns'), () => import(event.name)]) {",
         "    try { await load(); out.push('loaded'); } catch (e) { out.push([e.code, e.message]); }",
         "  }",
         "  return out;",
@@ -250,7 +250,7 @@ describe("buildBundle: Node.js built-ins", () => {
     assert.deepEqual(await dynamicImportsIn(result.code), []);
     // Node runs the bundle here: an import() left in it would load the module.
     assert.deepEqual(await invoke(sources, "index.handler", { name: "node:child_process" }), [
-      ["ERR_MODULE_NOT_FOUND", "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet"],
+      ["ERR_MODULE_NOT_FOUND", "Cannot find module 'dns': the Node.js built-in dns is not available in fnmesh isolates yet"],
       ["ERR_MODULE_NOT_FOUND", "Cannot find module 'node:child_process': fnmesh runs functions in V8 isolates, where child_process is not available"],
     ]);
   });
@@ -258,22 +258,22 @@ describe("buildBundle: Node.js built-ins", () => {
   test("a user's own __fnmesh_dynamic_import binding neither clashes with nor shadows the helper", async () => {
     // Top level: a fixed-name helper would be redeclared (a SyntaxError). Nested, with no top-level
     // binding of that name for esbuild to rename it away from: a fixed-name helper would be shadowed.
-    const topLevel = "let __fnmesh_dynamic_import = 'mine';\nexport const handler = () => [__fnmesh_dynamic_import, import('fs')];";
-    const nested = "var __fnmesh_dynamic_import_1 = 'mine';\nexports.handler = (__fnmesh_dynamic_import) => [__fnmesh_dynamic_import_1, import('fs')];";
+    const topLevel = "let __fnmesh_dynamic_import = 'mine';\nexport const handler = () => [__fnmesh_dynamic_import, import('dns')];";
+    const nested = "var __fnmesh_dynamic_import_1 = 'mine';\nexports.handler = (__fnmesh_dynamic_import) => [__fnmesh_dynamic_import_1, import('dns')];";
     for (const [file, source] of [["index.mjs", topLevel], ["index.js", nested]] as const) {
       const result = await bundle({ [file]: source }, "index.handler");
       assertOk(result);
       assert.deepEqual(await dynamicImportsIn(result.code), []);
       const [own, loading] = (await invoke({ [file]: source }, "index.handler", "param")) as [string, Promise<unknown>];
       assert.equal(own, "mine", file);
-      await assert.rejects(loading, { code: "ERR_MODULE_NOT_FOUND", message: "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet" });
+      await assert.rejects(loading, { code: "ERR_MODULE_NOT_FOUND", message: "Cannot find module 'dns': the Node.js built-in dns is not available in fnmesh isolates yet" });
     }
   });
 
   test("a static import of a built-in stays an import for the executor's linker", async () => {
-    const result = await bundle({ "index.mjs": "import { readFileSync } from 'node:fs';\nexport const handler = () => readFileSync;" }, "index.handler");
+    const result = await bundle({ "index.mjs": "import { lookup } from 'node:dns';\nexport const handler = () => lookup;" }, "index.handler");
     assertOk(result);
-    assert.match(result.code, /^import \{ readFileSync \} from "node:fs";$/m);
+    assert.match(result.code, /^import \{ lookup \} from "node:dns";$/m);
   });
 });
 

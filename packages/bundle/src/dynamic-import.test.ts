@@ -113,7 +113,7 @@ describe("rewriteDynamicImports: the helper's name", () => {
 
 describe("rewriteDynamicImports: the helper rejects as the linker does", () => {
   const cases: Array<[string, string]> = [
-    ["fs", "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet"],
+    ["dns", "Cannot find module 'dns': the Node.js built-in dns is not available in fnmesh isolates yet"],
     ["node:child_process", "Cannot find module 'node:child_process': fnmesh runs functions in V8 isolates, where child_process is not available"],
     ["worker_threads", "Cannot find module 'worker_threads': fnmesh runs functions in V8 isolates, where worker_threads is not available"],
     // Bundled only when named literally; a helper call means the name was computed.

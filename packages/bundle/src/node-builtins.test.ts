@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -217,6 +218,26 @@ describe("buildBundle: Node.js built-ins available in isolates are bundled", () 
       ].join("\n"),
     };
     assert.deepEqual(await invoke(sources), ["linux", "\n", "/tmp", "x64", 2, true, "function"]);
+  });
+
+  test("fs: the package's files at /var/task (own files, node_modules data, not its code); /tmp in memory, never the host's", async () => {
+    const marker = `fnmesh-fs-test-${process.pid}-${Date.now()}`;
+    const sources = {
+      "index.js": [
+        "const fs = require('node:fs');",
+        "exports.handler = async () => {",
+        `  fs.writeFileSync('/tmp/${marker}', 'in the isolate');`,
+        "  return [fs.readFileSync('/var/task/data/a.json', 'utf8'), fs.readFileSync('node_modules/dep/package.json', 'utf8'), fs.existsSync('node_modules/dep/index.js'),",
+        `    await require('fs/promises').readFile('/tmp/${marker}', 'utf8'), fs.readdirSync('/var/task').sort()];`,
+        "};",
+      ].join("\n"),
+      "data/a.json": '{"a":1}',
+      "node_modules/dep/package.json": '{"name":"dep"}',
+      "node_modules/dep/index.js": "module.exports = 1;",
+    };
+    assert.deepEqual(await invoke(sources), ['{"a":1}', '{"name":"dep"}', false, "in the isolate", ["data", "index.js", "node_modules"]]);
+    assert.equal(existsSync(join(tmpdir(), marker)), false);
+    assert.equal(existsSync(join("/tmp", marker)), false);
   });
 
   test("a handler using no built-in carries none; one naming Buffer carries only buffer", async () => {

@@ -7,6 +7,7 @@
  * loads these texts from a virtual namespace, so a function carries only the built-ins it reaches,
  * each once, and never reads a host file through the package's resolver.
  */
+import { readdir, readFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { join } from "node:path";
 
@@ -15,6 +16,10 @@ import { isolateBuiltin, ISOLATE_BUILTINS, type IsolateBuiltin } from "@fnmesh/p
 
 const SHIM_DIR = join(import.meta.dirname, "node-builtins");
 const NAMESPACE = "fnmesh-node-builtin";
+/** The module node:fs loads: the package's files for its read-only /var/task (see `packageFilesSource`). */
+const PACKAGE_FILES = "fnmesh:package-files";
+/** Bytes of package files node:fs carries into a function; the rest are listed as left out. */
+export const PACKAGE_FILES_LIMIT_BYTES = 4 * 1024 * 1024;
 /** The module `inject` adds where code names the global `Buffer` (see `bufferGlobalInject`). */
 export const BUFFER_GLOBAL = "fnmesh:buffer-global";
 
@@ -73,6 +78,8 @@ async function buildShim(file: string): Promise<string> {
           });
           pluginBuild.onResolve({ filter: /^process\/?$/ }, () => ({ path: join(SHIM_DIR, "process-shim.cjs") }));
           pluginBuild.onResolve({ filter: /^qs$/ }, () => ({ path: join(SHIM_DIR, "qs-shim.cjs") }));
+          // Per function: resolved again in the function's build (nodeBuiltinsPlugin).
+          pluginBuild.onResolve({ filter: /^fnmesh:package-files$/ }, (args) => ({ path: args.path, external: true }));
         },
       },
     ],
@@ -91,8 +98,8 @@ export function nodeBuiltinsPlugin(): Plugin {
   return {
     name: "fnmesh-node-builtins",
     setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$|^fnmesh:buffer-global$/ }, (args) => {
-        if (args.path === BUFFER_GLOBAL) return { path: BUFFER_GLOBAL, namespace: NAMESPACE, sideEffects: false };
+      pluginBuild.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$|^fnmesh:buffer-global$|^fnmesh:package-files$/ }, (args) => {
+        if (args.path === BUFFER_GLOBAL || args.path === PACKAGE_FILES) return { path: args.path, namespace: NAMESPACE, sideEffects: false };
         if (!isBuiltin(args.path)) return undefined;
         const id = isolateBuiltin(args.path);
         // Side-effect free (none changes globals), so an unused import, like the unused inject, goes.
@@ -100,6 +107,7 @@ export function nodeBuiltinsPlugin(): Plugin {
       });
       pluginBuild.onLoad({ filter: /.*/, namespace: NAMESPACE }, async (args) => {
         if (args.path === BUFFER_GLOBAL) return { contents: BUFFER_GLOBAL_SOURCE, loader: "js" };
+        if (args.path === PACKAGE_FILES) return { contents: await packageFilesSource(pluginBuild.initialOptions.absWorkingDir), loader: "js" };
         const id = args.path.replace(/^node:/, "");
         const contents = (await prebuiltBuiltins()).get(id);
         if (contents === undefined) throw new Error(`no prebuilt built-in ${args.path}; this is an fnmesh bug`);
@@ -107,4 +115,40 @@ export function nodeBuiltinsPlugin(): Plugin {
       });
     },
   };
+}
+
+/** Files node:fs leaves out of its view from node_modules: code (bundled already) and documents. */
+const NOT_DATA = /\.(?:[cm]?[jt]sx?|map|md|markdown)$|(?:^|\/)(?:LICEN[CS]E|README|CHANGELOG|HISTORY)[^/]*$/i;
+
+/**
+ * node:fs's view of the package (the build's `absWorkingDir`, where the zip was unpacked): a
+ * CommonJS module exporting `{ files: { path: base64 }, omitted: [path], limitBytes }`. The
+ * function's own files come first, then data files in node_modules (package.json, JSON, keys…);
+ * past PACKAGE_FILES_LIMIT_BYTES in all, files are only listed, so a read names the limit.
+ */
+async function packageFilesSource(root: string | undefined): Promise<string> {
+  const paths: string[] = [];
+  if (root !== undefined) {
+    for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name).slice(root.length + 1);
+      const inModules = path.split("/").includes("node_modules");
+      if (!inModules || !NOT_DATA.test(path)) paths.push(path);
+    }
+  }
+  const own = (path: string) => (path.split("/").includes("node_modules") ? 1 : 0);
+  paths.sort((a, b) => own(a) - own(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const files: Record<string, string> = {};
+  const omitted: string[] = [];
+  let total = 0;
+  for (const path of paths) {
+    const bytes = await readFile(join(root ?? "", path));
+    if (total + bytes.byteLength > PACKAGE_FILES_LIMIT_BYTES) {
+      omitted.push(path);
+      continue;
+    }
+    total += bytes.byteLength;
+    files[path] = bytes.toString("base64");
+  }
+  return `module.exports = ${JSON.stringify({ files, omitted, limitBytes: PACKAGE_FILES_LIMIT_BYTES })};\n`;
 }

@@ -12,6 +12,8 @@ export const ISOLATE_BUILTINS = [
   "buffer",
   "crypto",
   "events",
+  "fs",
+  "fs/promises",
   "os",
   "path",
   "path/posix",

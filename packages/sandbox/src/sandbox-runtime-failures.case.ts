@@ -70,10 +70,10 @@ export function describeSandboxRuntimeFailures(name: string, create: RuntimeFact
 
     test("importing a Node built-in the bundle did not supply fails with a clear error", async () => {
       await using rt = runtime();
-      const code = `import fs from "fs";\nconst handler = async () => fs.readFileSync("/etc/passwd", "utf8");\nconst userModule = { handler };\nexport { userModule };\n`;
+      const code = `import dns from "dns";\nconst handler = async () => dns.getServers();\nconst userModule = { handler };\nexport { userModule };\n`;
       const outcome = failed(await invoke(rt, testFunction(code)));
       assert.equal(outcome.error.errorType, "Runtime.ImportModuleError");
-      assert.equal(outcome.error.errorMessage, "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet");
+      assert.equal(outcome.error.errorMessage, "Cannot find module 'dns': the Node.js built-in dns is not available in fnmesh isolates yet");
     });
 
     test("importing a built-in an isolate cannot have names the module and why", async () => {

@@ -170,12 +170,13 @@ export const handler = async (event) => ({
 });
 
 describe("hostile code: Node's module system and process internals are out of reach", () => {
-  test("require('fs') and require('child_process') throw MODULE_NOT_FOUND; globalThis.require does not exist", async () => {
+  test("require('dns') and require('child_process') throw MODULE_NOT_FOUND; node:fs reaches no host file; globalThis.require does not exist", async () => {
     const fn = await deployFunction(h, {
       "index.js": `
 const attempt = (load) => { try { load(); return "loaded"; } catch (e) { return { name: e.name, message: e.message, code: e.code }; } };
 exports.handler = async () => ({
-  fs: attempt(() => require("fs")),
+  dns: attempt(() => require("dns")),
+  hostFiles: ["/etc/passwd", "../../proc/self/environ", "/var/runtime/index.mjs", "/work"].map((path) => attempt(() => require("fs").readFileSync(path)).code ?? "read"),
   childProcess: attempt(() => require("node:child_process")),
   computed: attempt(() => require(["worker", "threads"].join("_"))),
   globalRequire: typeof globalThis.require,
@@ -183,7 +184,8 @@ exports.handler = async () => ({
     });
     const notFound = (message: string) => ({ name: "Error", code: "MODULE_NOT_FOUND", message });
     assert.deepEqual(okResult(await h.invoke(fn)), {
-      fs: notFound("Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet"),
+      dns: notFound("Cannot find module 'dns': the Node.js built-in dns is not available in fnmesh isolates yet"),
+      hostFiles: ["ENOENT", "ENOENT", "ENOENT", "ENOENT"],
       childProcess: notFound("Cannot find module 'node:child_process': fnmesh runs functions in V8 isolates, where child_process is not available"),
       computed: notFound("Cannot find module 'worker_threads': fnmesh runs functions in V8 isolates, where worker_threads is not available"),
       globalRequire: "undefined",
@@ -199,11 +201,11 @@ exports.handler = async () => ({
     });
   });
 
-  test("dynamic import('fs'), import('node:child_process'), a computed name and a computed data: URL never load a module", async () => {
+  test("dynamic import('dns'), import('node:child_process'), a computed name and a computed data: URL never load a module", async () => {
     const fn = await deployFunction(h, `
 const attempt = async (load) => { try { const m = await load(); return { loaded: true, keys: Object.keys(m) }; } catch (e) { return { loaded: false, isError: e instanceof Error }; } };
 export const handler = async () => [
-  await attempt(() => import("fs")),
+  await attempt(() => import("dns")),
   await attempt(() => import("node:child_process")),
   await attempt(() => import(["node:", "worker_threads"].join(""))),
   // Computed: a literal data: URL would be inlined by esbuild at deploy time (and run in the isolate).
@@ -216,13 +218,13 @@ export const handler = async () => [
     const fn = await deployFunction(h, `
 export const handler = async () => {
   const messages = [];
-  for (const id of ["fs", "node:child_process"]) {
+  for (const id of ["dns", "node:child_process"]) {
     try { await import(id); messages.push("loaded " + id); } catch (e) { messages.push(e.message); }
   }
   return messages;
 };`);
     assert.deepEqual(okResult(await h.invoke(fn)), [
-      "Cannot find module 'fs': the Node.js built-in fs is not available in fnmesh isolates yet",
+      "Cannot find module 'dns': the Node.js built-in dns is not available in fnmesh isolates yet",
       "Cannot find module 'node:child_process': fnmesh runs functions in V8 isolates, where child_process is not available",
     ]);
   });
