@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -238,6 +240,34 @@ describe("buildBundle: Node.js built-ins available in isolates are bundled", () 
     assert.deepEqual(await invoke(sources), ['{"a":1}', '{"name":"dep"}', false, "in the isolate", ["data", "index.js", "node_modules"]]);
     assert.equal(existsSync(join(tmpdir(), marker)), false);
     assert.equal(existsSync(join("/tmp", marker)), false);
+  });
+
+  test("http and https: Node's client API over fetch (here Node's own fetch) against a local server", async () => {
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk));
+      req.on("end", () => res.writeHead(200, { "x-got": `${req.method} ${req.url} ${body}` }).end("pong"));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const sources = {
+        "index.mjs": [
+          "import http from 'node:http';",
+          "import https from 'https';",
+          "export const handler = (event) => new Promise((resolve, reject) => {",
+          "  const req = http.request({ host: '127.0.0.1', port: event.port, path: '/ping', method: 'PUT' }, (res) => {",
+          "    let text = ''; res.setEncoding('utf8'); res.on('data', (d) => (text += d));",
+          "    res.on('end', () => resolve([res.statusCode, res.headers['x-got'], text, https.globalAgent.defaultPort]));",
+          "  });",
+          "  req.on('error', reject); req.end('body');",
+          "});",
+        ].join("\n"),
+      };
+      assert.deepEqual(await invoke(sources, "index.handler", { port }), [200, "PUT /ping body", "pong", 443]);
+    } finally {
+      server.close();
+    }
   });
 
   test("a handler using no built-in carries none; one naming Buffer carries only buffer", async () => {

@@ -14,6 +14,8 @@ export const ISOLATE_BUILTINS = [
   "events",
   "fs",
   "fs/promises",
+  "http",
+  "https",
   "os",
   "path",
   "path/posix",
