@@ -51,6 +51,25 @@ describe("buildBundle: Node.js built-ins available in isolates are bundled", () 
     assert.deepEqual(await invoke(sources), ["aMOpbGxv", "hi", true]);
   });
 
+  test("Buffer speaks base64url as Node does (from, toString, byteLength, write, isEncoding)", async () => {
+    const sources = {
+      "index.js": [
+        "exports.handler = () => {",
+        "  const bytes = Buffer.from([251, 255, 191, 0, 62]);",
+        "  const out = Buffer.alloc(5);",
+        "  out.write('-_-_', 'base64url');",
+        "  return [bytes.toString('base64url'), Array.from(Buffer.from('-_-_AD4', 'base64url')), Buffer.byteLength('-_-_AD4', 'base64url'), Array.from(out), Buffer.isEncoding('base64url'), Buffer.from('hi').toString('base64')];",
+        "};",
+      ].join("\n"),
+    };
+    const bytes = Buffer.from([251, 255, 191, 0, 62]);
+    const out = Buffer.alloc(5);
+    out.write("-_-_", "base64url");
+    assert.deepEqual(await invoke(sources), [
+      bytes.toString("base64url"), Array.from(Buffer.from("-_-_AD4", "base64url")), Buffer.byteLength("-_-_AD4", "base64url"), Array.from(out), true, "aGk=",
+    ]);
+  });
+
   test("global.Buffer and globalThis.Buffer read node:buffer's; a polyfilling assignment still builds", async () => {
     const sources = {
       "index.js": [
