@@ -197,3 +197,32 @@ test("a limit of 0 refuses without touching the ledger; a stopped holder's slots
   assert.equal(await next.client.acquire(key, 3), undefined);
   for (const r of taken) r?.();
 });
+
+test("one holder far below the limit never refuses, however its invocations churn (no false 429 while a claim is being written)", async () => {
+  await using nats = await startNats();
+  const key = concurrencyKeys.unreserved;
+  await using h = await holder(nats.url, "churn", { lingerMs: 5 });
+  const LIMIT = 1000;
+  const WORKERS = 64;
+  const ROUNDS = 60;
+  let refused = 0;
+  let granted = 0;
+  let running = 0;
+  let peak = 0;
+  const worker = async (w: number) => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const release = await h.client.acquire(key, LIMIT);
+      if (!release) { refused++; continue; }
+      granted++;
+      peak = Math.max(peak, ++running);
+      // Invocations of different lengths, so releases and new acquires interleave with claim writes.
+      if ((w + round) % 3 === 0) await new Promise<void>((r) => setImmediate(r));
+      else if ((w + round) % 3 === 1) await new Promise<void>((r) => setTimeout(r, (w % 4) + 1));
+      running--;
+      release();
+    }
+  };
+  await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+  assert.equal(refused, 0, `refused ${refused} of ${refused + granted} with at most ${peak} running against a limit of ${LIMIT}`);
+  assert.equal(granted, WORKERS * ROUNDS);
+});

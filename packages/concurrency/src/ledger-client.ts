@@ -82,6 +82,8 @@ interface KeyState {
   /** While a write is in flight: the claim it writes; admissions stay within both. */
   pending: number | undefined;
   inUse: number;
+  /** Waiters a step is claiming for right now: no local admission may go ahead of them. */
+  taking: number;
   /** Most in use since the last trim: what the claim shrinks to. */
   peak: number;
   /** The limit of the latest acquire; renewals and trims check against it. */
@@ -124,7 +126,7 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
   function state(key: string, limit: number): KeyState {
     let s = states.get(key);
     if (!s) {
-      s = { key, claimed: 0, pending: undefined, inUse: 0, peak: 0, limit, expiresAt: 0, waiters: [],
+      s = { key, claimed: 0, pending: undefined, inUse: 0, taking: 0, peak: 0, limit, expiresAt: 0, waiters: [],
         renewDue: false, trimDue: false, dirty: false, running: undefined, trimTimer: undefined };
       states.set(key, s);
     }
@@ -146,7 +148,7 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
   /** Within the lease, with room in the claim (and in a claim being written), nobody else waiting. */
   function canAdmitLocally(s: KeyState, limit: number): boolean {
     const capacity = s.pending === undefined ? s.claimed : Math.min(s.claimed, s.pending);
-    return s.waiters.length === 0 && s.limit === limit && s.inUse < capacity && now() < s.expiresAt - renewEveryMs;
+    return s.waiters.length === 0 && s.taking === 0 && s.limit === limit && s.inUse < capacity && now() < s.expiresAt - renewEveryMs;
   }
 
   function scheduleTrim(s: KeyState): void {
@@ -181,6 +183,9 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
    */
   async function step(s: KeyState, closing: boolean): Promise<void> {
     const taking = s.waiters.splice(0);
+    s.taking = taking.length;
+    // Whether the mesh, not this holder, set the claim: then waiters beyond it are refused.
+    let capped = false;
     const trim = s.trimDue;
     const renew = s.renewDue;
     s.trimDue = false;
@@ -196,6 +201,7 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
         if (taking.length > 0) target = Math.max(target, s.inUse + taking.length + batchFor(s.limit, maxBatch));
         // Never below what runs here: a running invocation cannot be taken back.
         const claim = closing ? 0 : Math.max(s.inUse, Math.min(target, available));
+        capped = claim < target;
         const mine = ledger.holders[holderId];
         const stale = mine !== undefined && mine.expiresAt - t < leaseMs - renewEveryMs;
         if (!renew && claim === (mine?.running ?? 0) && !(claim > 0 && stale)) {
@@ -225,10 +231,21 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
     } catch (err) {
       for (const w of taking) w.reject(err);
       throw err;
+    } finally {
+      s.taking = 0;
     }
-    // Room is counted now, not when the ledger was read: releases and local admissions went on meanwhile.
+    // Room is counted now, not when the ledger was read: releases went on meanwhile. A waiter is
+    // refused only when the mesh's limit left no room for it (or this holder is closing); one that
+    // found the claim full for any other reason (a claim kept from before, read while in use)
+    // waits for the next step, ahead of later arrivals, instead of seeing a false 429.
     const room = closing ? 0 : Math.max(0, s.claimed - s.inUse);
-    taking.forEach((w, i) => w.resolve(i < room ? grant(s) : undefined));
+    const again: Waiter[] = [];
+    taking.forEach((w, i) => {
+      if (i < room) w.resolve(grant(s));
+      else if (closing || capped) w.resolve(undefined);
+      else again.push(w);
+    });
+    if (again.length > 0) { s.waiters.unshift(...again); kick(s); }
     if (!closing) scheduleTrim(s);
   }
 
