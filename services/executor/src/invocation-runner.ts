@@ -14,6 +14,7 @@ import type { Logger } from "@fnmesh/telemetry";
 import type { CodeCache } from "./code-cache.ts";
 import { endLine, functionLine, logTail, reportLine, startLine, timeoutLine } from "./lambda-log.ts";
 import type { LogSink } from "./outbox.ts";
+import { sandboxFunctionOf } from "./sandbox-function.ts";
 
 export interface RunnerDeps { runtime: SandboxRuntime; code: CodeCache; nc: NatsConnection; executorId: string; log: Logger }
 export interface RunResult { result: InvokeResult; body: Uint8Array }
@@ -62,18 +63,14 @@ export async function runInvocation(deps: RunnerDeps, req: InvokeRequest, fn: Fu
     };
     emit(LogLevel.Error, functionLine(Date.now(), req.requestId, "ERROR", `${fn.code.errorType}: ${fn.code.errorMessage}`));
   } else {
-    const sha = fn.code.sha256;
     try {
       outcome = await deps.runtime.invoke({
         requestId: req.requestId,
         event: new TextDecoder().decode(payload),
         ...(req.clientContext ? { clientContext: Buffer.from(req.clientContext, "base64").toString("utf8") } : {}),
         ...(req.qualified ? { invokedFunctionArn: `${fn.arn}:${req.qualifier}` } : {}),
-        fn: {
-          key: `${fn.name}:${fn.revisionId}`, name: fn.name, version: fn.version, arn: fn.arn, runtime: fn.runtime,
-          memoryMb: fn.memoryMb, timeoutMs: fn.timeoutSec * 1000, env: fn.env, codeId: sha,
-          exportPath: fn.code.exportPath, handlerName: fn.handler, loadCode: () => deps.code.load(sha),
-        },
+        // The same key prefetch prepared an isolate under (sandbox-function.ts).
+        fn: sandboxFunctionOf({ ...fn, code: fn.code }, deps.code),
         onLog: (l) => emit(l.level, functionLine(l.time, req.requestId, l.level, l.message), l.time),
       });
     } catch (err) {
