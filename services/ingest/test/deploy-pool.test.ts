@@ -81,10 +81,12 @@ describe("deploy processes", () => {
       const running = pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: small() });
       const queued = pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: small() });
       process.kill(pids[0]!, "SIGKILL");
-      const [a, b] = await Promise.allSettled([running, queued]);
-      // The kill may land before or after the first job's answer; the queued one runs either way.
-      assert.equal(b.status, "fulfilled");
-      if (a.status === "rejected") assert.ok(isFnmeshError(a.reason) && a.reason.code === "internal");
+      const settled = await Promise.allSettled([running, queued]);
+      // The kill lands on whichever job the process holds at that moment (the first, or the queued
+      // one if the first had already answered): that job fails, and only that one.
+      const failed = settled.filter((r) => r.status === "rejected");
+      assert.ok(failed.length <= 1, `one job failed at most, not ${failed.length}`);
+      for (const f of failed) assert.ok(isFnmeshError(f.reason) && f.reason.code === "internal", String(f.reason));
       assert.equal((await pool.run({ kind: "read-body", operation: "UpdateFunctionCode", body: small() })).fields.RevisionId, "r1");
     } finally {
       await pool.stop();
