@@ -8,20 +8,7 @@ const { Buffer } = require("node:buffer");
 
 const BINDING = Symbol.for("fnmesh.node");
 
-function codedError(Ctor, code, message) {
-  const error = new Ctor(message);
-  if (code !== undefined) error.code = code;
-  return error;
-}
-
-function describe(value) {
-  if (value === null || value === undefined) return ` Received ${value}`;
-  if (typeof value === "function") return ` Received function ${value.name}`;
-  if (typeof value === "object") return value.constructor?.name ? ` Received an instance of ${value.constructor.name}` : ` Received ${typeof value}`;
-  let shown = String(value).slice(0, 25);
-  if (typeof value === "string") shown = `'${shown}'`;
-  return ` Received type ${typeof value} (${shown})`;
-}
+const { codedError, describe } = require("./node-errors.cjs");
 
 function invalidArgType(name, expected, value) {
   return codedError(TypeError, "ERR_INVALID_ARG_TYPE", `The "${name}" argument must be ${expected}.${describe(value)}`);

@@ -9,11 +9,7 @@ const { EventEmitter } = require("node:events");
 const { Buffer } = require("node:buffer");
 const { STATUS_CODES, METHODS } = require("./http-constants.json");
 
-function codedError(Ctor, code, message) {
-  const error = new Ctor(message);
-  error.code = code;
-  return error;
-}
+const { codedError } = require("./node-errors.cjs");
 
 class BaseAgent extends EventEmitter {
   static {

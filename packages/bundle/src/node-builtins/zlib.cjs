@@ -17,20 +17,7 @@ for (const name of ["Z_OK", "Z_STREAM_END", "Z_NEED_DICT", "Z_ERRNO", "Z_STREAM_
   codes[constants[name]] = name;
 }
 
-function codedError(Ctor, code, message) {
-  const error = new Ctor(message);
-  error.code = code;
-  return error;
-}
-
-function describe(value) {
-  if (value === null || value === undefined) return ` Received ${value}`;
-  if (typeof value === "function") return ` Received function ${value.name}`;
-  if (typeof value === "object") return value.constructor?.name ? ` Received an instance of ${value.constructor.name}` : ` Received ${typeof value}`;
-  let shown = String(value).slice(0, 25);
-  if (typeof value === "string") shown = `'${shown}'`;
-  return ` Received type ${typeof value} (${shown})`;
-}
+const { codedError, describe } = require("./node-errors.cjs");
 
 // fflate's error codes as zlib's messages (what Node reports).
 const FLATE_ERRORS = {
