@@ -1,0 +1,5 @@
+/** Copyright 2021 Amazon.com, Inc. or its affiliates. All Rights Reserved. */
+
+exports.handler = () => {
+  return 42;
+};
