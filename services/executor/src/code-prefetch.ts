@@ -38,9 +38,13 @@ export function createCodePrefetch(deps: CodePrefetchDeps): CodePrefetch {
   let stopped = false;
 
   async function prefetch(spec: BundledSpec): Promise<void> {
+    // The fetch starts before the runtime makes the isolate (synchronous work), so the two overlap;
+    // prepare's own load joins this one.
+    const loading = deps.code.load(spec.code.sha256);
+    loading.catch(() => {});
     try {
-      await deps.code.load(spec.code.sha256);
       await deps.runtime.prepare(sandboxFunctionOf(spec, deps.code));
+      await loading;
     } catch (err) {
       deps.log.debug("code prefetch failed; the first invocation will load it", { function: spec.name, sha256: spec.code.sha256, err });
     }
