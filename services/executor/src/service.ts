@@ -17,6 +17,7 @@ import { createConcurrencyLimiter } from "./concurrency-limiter.ts";
 import type { ExecutorConfig } from "./config.ts";
 import { serveSyncInvocations } from "./handlers/sync-invoke.ts";
 import { createOutbox } from "./outbox.ts";
+import { createRecentRuns } from "./recent-runs.ts";
 
 export interface ExecutorDeps { nc: NatsConnection; config: ExecutorConfig; log: Logger; tracer: Tracer; runtime?: SandboxRuntime }
 export interface Executor { readonly runtime: SandboxRuntime; stop(): Promise<void> }
@@ -46,7 +47,9 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
   const runner = { runtime, code, nc, executorId: config.executorId, log: log2 };
   const health = serveHealth(nc, "executor");
   const outbox = createOutbox(nc);
-  const sync = serveSyncInvocations({ nc, runner, resolver, admission, log: log2, tracer, outbox });
+  // Longer than the scheduler's longest ack wait (10 min), after which a dead replica's request comes again.
+  const recent = createRecentRuns({ ttlMs: 15 * 60_000, maxEntries: 50_000, maxBytes: 64 * 1024 * 1024 });
+  const sync = serveSyncInvocations({ nc, runner, resolver, admission, log: log2, tracer, outbox, recent });
   await nc.flush();
   health.setReady(true);
   log2.info("executor ready", { concurrency: config.concurrency });

@@ -125,6 +125,47 @@ describe("executor over NATS", () => {
     assert.equal(after.body, '"served"');
   });
 
+  test("a repeated request (same request id and attempt) is answered with its run's reply, not run again; a new attempt runs", async () => {
+    // Module state counts the runs this isolate made; one executor with one slot keeps one isolate.
+    const code = await deploy("let runs = 0; export const handler = async (e) => { runs++; if (e.slow) await new Promise((r) => setTimeout(r, 500)); return { runs }; };");
+    const fn = await publish("repeat-fn", code);
+    const first = request(fn);
+    const starts: string[] = [];
+    const sub = nc.subscribe(subjects.logs(fn.name), { callback: (_e, m) => {
+      for (const { line } of decodeJson(LogBatch, m.data).events) if (line.startsWith("START")) starts.push(line);
+    } });
+    await nc.flush();
+    const running = invoke(first, '{"slow":true}');
+    await eventually(() => starts.length === 1, { name: "the first run's START line" });
+    // While it runs (concurrency 1, queue 0: a second run would be refused), and after it ended.
+    const joined = await invoke(first, '{"slow":true}');
+    const original = await running;
+    const later = await invoke(first, '{"slow":true}');
+    assert.equal(original.result.status, "ok");
+    assert.deepEqual(JSON.parse(original.body), { runs: 1 });
+    for (const repeat of [joined, later]) {
+      assert.deepEqual(repeat.result, original.result);
+      assert.equal(repeat.body, original.body);
+    }
+    const retry = await invoke({ ...first, attempt: 2 });
+    assert.deepEqual(JSON.parse(retry.body), { runs: 2 }, "the next attempt of the same request runs");
+    await eventually(() => starts.length === 2, { name: "the retry's START line" });
+    sub.unsubscribe();
+    assert.equal(starts.filter((l) => l.includes(first.requestId)).length, 2, "one START per attempt, none for the repeats");
+  });
+
+  test("a refused request is not remembered: its repeat runs", async () => {
+    const fn = await publish("refused-then-run", { kind: "bundle", sha256: "1".repeat(64), exportPath: ["handler"], format: 1 });
+    const req = request(fn);
+    const refused = await invoke(req);
+    assert.equal(refused.result.status === "error" && refused.result.error.code, "code_unavailable");
+    // The same request again (its id and attempt), now to a function whose code exists.
+    const code = await deploy("export const handler = async () => 'ran';");
+    const fixed = await publish("refused-then-run", code);
+    const again = await invoke({ ...req, function: fixed.name, viewRevision: fixed.viewRevision });
+    assert.equal(again.body, '"ran"');
+  });
+
   test("code missing from the code store is a retryable code_unavailable error", async () => {
     const { result } = await invoke(request(await publish("ghost-fn", { kind: "bundle", sha256: "0".repeat(64), exportPath: ["handler"], format: 1 })));
     assert.equal(result.status, "error");

@@ -14,12 +14,15 @@ import type { Logger } from "@fnmesh/telemetry";
 import type { Admission } from "../admission.ts";
 import { runInvocation, type RunnerDeps } from "../invocation-runner.ts";
 import type { Outbox } from "../outbox.ts";
+import { runKey, type RecentRuns } from "../recent-runs.ts";
 import { resolveFunction } from "../resolve-function.ts";
 
 export interface SyncInvokeDeps {
   nc: NatsConnection; runner: RunnerDeps; resolver: FunctionResolver; admission: Admission; log: Logger; tracer: Tracer;
   /** Where log lines and replies are queued, to leave together once per event-loop turn. */
   outbox: Outbox;
+  /** Replies of the runs of recent requests, so a repeated request is answered, not run again. */
+  recent: RecentRuns;
 }
 
 function replyError(outbox: Outbox, msg: Msg, requestId: string, err: FnmeshError): void {
@@ -44,12 +47,26 @@ async function handle(deps: SyncInvokeDeps, msg: Msg): Promise<void> {
     return;
   }
   const { envelope, payload } = decoded;
+  const key = runKey(envelope.requestId, envelope.attempt);
+  const earlier = deps.recent.find(key);
+  if (earlier !== undefined) {
+    try {
+      deps.outbox.reply(msg, await earlier);
+      deps.log.info("repeated invoke request answered from its run", { requestId: envelope.requestId, attempt: envelope.attempt, function: envelope.function });
+      return;
+    } catch {
+      // That run was refused before the function ran: this request tries for itself.
+    }
+  }
+  // Registered before any await, so a repeat arriving meanwhile joins this run.
+  const run = deps.recent.start(key);
   let release: () => void;
   let view;
   try {
     view = await resolveFunction(deps.resolver, envelope);
     release = await deps.admission.admit(view);
   } catch (err) {
+    run.done(null);
     replyError(deps.outbox, msg, envelope.requestId, toFnmeshError(err, Component.Executor));
     return;
   }
@@ -62,9 +79,12 @@ async function handle(deps: SyncInvokeDeps, msg: Msg): Promise<void> {
   try {
     const { result, body } = await context.with(trace.setSpan(parent, span), () => runInvocation(deps.runner, envelope, fn, payload, deps.outbox));
     span.setAttribute("faas.coldstart", result.status !== "error" && result.cold);
-    deps.outbox.reply(msg, encodeFramed(catalog.invoke.reply, result, body));
+    const reply = encodeFramed(catalog.invoke.reply, result, body);
+    run.done(result.status === "error" ? null : reply);
+    deps.outbox.reply(msg, reply);
   } catch (err) {
     // runInvocation turns failures into results; this is a last line of defence for the reply.
+    run.done(null);
     deps.log.error("sync invocation crashed", { requestId: envelope.requestId, err });
     replyError(deps.outbox, msg, envelope.requestId, toFnmeshError(err, Component.Executor));
   } finally {
