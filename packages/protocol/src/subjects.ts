@@ -8,6 +8,8 @@
  *   ├── logs.<function>       publish         one LogBatch per executor turn: the lines it wrote for that function
  *   ├── dlq.<reason>          JetStream       messages fnmesh could not process, with the reason (stream FNMESH_DLQ)
  *   ├── registry.schedule-completed  request/reply  a scheduler asks ingest to delete a fired one-off (ActionAfterCompletion DELETE)
+ *   ├── code.<sha256>         publish         a bundle just stored in CODE_BUCKET, its bytes pushed to every executor before
+ *   │                                         its view is written (best effort; executors check the hash, else fetch it)
  *   └── health.<service>      request/reply   readiness of each service instance (all reply)
  *
  * KV bucket FUNCTIONS_BUCKET (`$KV.fnmesh-functions.<key>`): one FunctionView per function, written
@@ -157,4 +159,7 @@ export const subjects = {
   /** One Postgres mapping's changes, in commit order. */
   changes: (mappingUuid: string) => `fnmesh.changes.${subjectToken(mappingUuid, "mapping UUID")}`,
   changesAll: "fnmesh.changes.>",
+  /** A bundle's bytes pushed by the deploy that stored it; the token is its sha256 (hex). */
+  codePushed: (sha256Hex: string) => `fnmesh.code.${subjectToken(sha256Hex, "bundle sha256")}`,
+  codePushedAll: "fnmesh.code.*",
 } as const;

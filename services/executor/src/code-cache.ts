@@ -7,7 +7,15 @@ import { createHash } from "node:crypto";
 import type { ObjectStore } from "@nats-io/obj";
 import { codeKeys, Component, ErrorCode, FnmeshError } from "@fnmesh/protocol";
 
-export interface CodeCache { load(sha256: string): Promise<string>; readonly bytes: number }
+export interface CodeCache {
+  load(sha256: string): Promise<string>;
+  /**
+   * Keeps `data` as the bundle `sha256` if it hashes to that (a pushed bundle, code-push.ts);
+   * false when it does not, or is already here.
+   */
+  offer(sha256: string, data: Uint8Array): boolean;
+  readonly bytes: number;
+}
 
 export function createCodeCache(store: ObjectStore, maxBytes: number): CodeCache {
   const entries = new Map<string, string>();
@@ -32,7 +40,7 @@ export function createCodeCache(store: ObjectStore, maxBytes: number): CodeCache
       throw new FnmeshError(ErrorCode.CodeUnavailable, Component.Executor, `could not load code ${sha}: ${(err as Error).message}`, { cause: err });
     }
     if (!data) throw new FnmeshError(ErrorCode.CodeUnavailable, Component.Executor, `code ${sha} is not in the code store`);
-    const actual = createHash("sha256").update(data).digest("hex");
+    const actual = sha256Hex(data);
     if (actual !== sha) throw new FnmeshError(ErrorCode.CodeUnavailable, Component.Executor, `code ${sha} failed its integrity check (got ${actual})`);
     const code = new TextDecoder().decode(data);
     remember(sha, code);
@@ -41,6 +49,11 @@ export function createCodeCache(store: ObjectStore, maxBytes: number): CodeCache
 
   return {
     get bytes() { return bytes; },
+    offer(sha, data) {
+      if (entries.has(sha) || sha256Hex(data) !== sha) return false;
+      remember(sha, new TextDecoder().decode(data));
+      return true;
+    },
     load(sha) {
       const hit = entries.get(sha);
       if (hit !== undefined) {
@@ -57,3 +70,5 @@ export function createCodeCache(store: ObjectStore, maxBytes: number): CodeCache
     },
   };
 }
+
+const sha256Hex = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");

@@ -12,6 +12,7 @@ import { openCodeStore, serveHealth } from "@fnmesh/service-kit";
 import type { Logger } from "@fnmesh/telemetry";
 import { localAdmission, meshAdmission } from "./admission.ts";
 import { createCodeCache } from "./code-cache.ts";
+import { acceptCodePushes } from "./code-push.ts";
 import { createCodePrefetch } from "./code-prefetch.ts";
 import { createConcurrencyLimiter } from "./concurrency-limiter.ts";
 import type { ExecutorConfig } from "./config.ts";
@@ -32,6 +33,8 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
     hostWork: config.hostWork,
   });
   const code = createCodeCache(await openCodeStore(nc, { replicas: config.jsReplicas }), config.codeCacheMb * 1024 * 1024);
+  // Deploys push new bundles before writing the view, so prefetch rarely fetches.
+  const pushes = acceptCodePushes(nc, code, log2.child({ component: "code-push" }));
   // A function's code is fetched and compiled when its view changes, before its first invocation.
   const prefetch = createCodePrefetch({ code, runtime, log: log2.child({ component: "code-prefetch" }) });
   const resolver = startFunctionResolver({ kv: await openFunctionBucket(nc, { replicas: config.jsReplicas }), nc,
@@ -64,6 +67,7 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
       await ledger.stop();
       health.stop();
       await resolver.stop();
+      pushes.unsubscribe();
       await prefetch.stop();
       await runtime.close();
     },

@@ -6,7 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { codeKeys } from "@fnmesh/protocol";
+import { BUNDLE_FORMAT_VERSION, buildBundle } from "@fnmesh/bundle";
+import { codeKeys, subjects } from "@fnmesh/protocol";
 import { openCodeStore } from "@fnmesh/service-kit";
 import { eventually } from "@fnmesh/test-harness";
 import { deployFunction, isCold, okResult, startExecutorHarness } from "./support.ts";
@@ -48,4 +49,21 @@ test("a burst of first invocations of a new function compiles it once and all su
   const results = await Promise.all(Array.from({ length: 16 }, (_, n) => h.invoke(fn, { n })));
   assert.deepEqual(results.map((inv) => okResult(inv)), Array.from({ length: 16 }, (_, n) => n + 1));
   assert.equal(h.executor.runtime.stats().codeCompiles, before + 1);
+});
+
+test("a bundle pushed on fnmesh.code.<sha256> is kept and run without the object store; bytes that do not match the hash are not", async () => {
+  await using h = await startExecutorHarness();
+  const built = await buildBundle({ files: new Map([["index.mjs", new TextEncoder().encode(`export const handler = async (e) => ({ pushed: e.n });`)]]), handler: "index.handler" });
+  assert.ok(built.ok);
+  const sha = built.sha256;
+  // Bytes claiming to be this bundle but not it: ignored, so they can never run.
+  h.nc.publish(subjects.codePushed(sha), new TextEncoder().encode(`export const handler = async () => "forged";`));
+  h.nc.publish(subjects.codePushed(sha), new TextEncoder().encode(built.code));
+  await h.nc.flush();
+  // Never put in the object store: only the push can have brought it.
+  const fn = h.spec({ kind: "bundle", sha256: sha, exportPath: built.exportPath, format: BUNDLE_FORMAT_VERSION });
+  await eventually(async () => {
+    const inv = await h.invoke(fn, { n: 7 });
+    assert.deepEqual(okResult(inv), { pushed: 7 });
+  }, { name: "the pushed bundle runs", timeoutMs: 30_000 });
 });

@@ -8,7 +8,7 @@ import { BUNDLE_FORMAT_VERSION, BundleError } from "@fnmesh/bundle";
 import { codeKeys, type CodeRef } from "@fnmesh/protocol";
 import { LambdaApiError } from "../lambda/errors.ts";
 import { createChunkedReceiver, sendChunked } from "./chunked-ipc.ts";
-import { codeStoreAt, putIfAbsent } from "./code-store-client.ts";
+import { codeConnectionAt, codeStoreAt, pushBundle, putIfAbsent } from "./code-store-client.ts";
 import { bundleZip, readDeployBody } from "./jobs.ts";
 import type { CodeStoreAddress, DeployFailure, DeployJob, DeployReply, DeployResult } from "./messages.ts";
 
@@ -38,7 +38,9 @@ class CodeUnavailable extends Error {}
 async function bundleAndStore(zip: Uint8Array, handler: string, address: CodeStoreAddress): Promise<CodeRef> {
   const built = await bundleZip(zip, handler);
   if (!built.ok) return { kind: "error", errorType: built.errorType, errorMessage: built.errorMessage };
-  await putIfAbsent(await codeStoreAt(address), codeKeys.bundle(built.sha256), built.code);
+  const { nc, store } = await codeConnectionAt(address);
+  await putIfAbsent(store, codeKeys.bundle(built.sha256), built.code);
+  await pushBundle(nc, built.sha256, built.code).catch(() => undefined);
   return { kind: "bundle", sha256: built.sha256, exportPath: built.exportPath, format: BUNDLE_FORMAT_VERSION };
 }
 
