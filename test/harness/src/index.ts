@@ -4,7 +4,8 @@
  * `startNats()` and `startPostgres()` start a private NATS server (JetStream, 8 MB payloads) and
  * PostgreSQL server (`wal_level=logical`) from the local binaries, or from containers when
  * FNMESH_TEST_CONTAINERS=1, or reuse running ones named by FNMESH_TEST_NATS_URL /
- * FNMESH_TEST_DATABASE_URL. Every handle is disposable; spawned servers are also killed if the
+ * FNMESH_TEST_DATABASE_URL. `startS3Compatible()` starts an S3 HTTP endpoint in this process
+ * (s3rver, SigV4 checked). Every handle is disposable; spawned servers are also killed if the
  * test process exits without stopping them. See README.md for environment switches.
  *
  * @example
@@ -32,6 +33,7 @@ export type { TestContextLike } from "./logs-on-failure.ts";
 export { startNats } from "./nats.ts";
 export { startPostgres } from "./postgres.ts";
 export { randomName } from "./random-name.ts";
+export { startS3Compatible } from "./s3-compatible.ts";
 export type {
   Migrate,
   NatsCluster,
@@ -40,5 +42,7 @@ export type {
   NatsServer,
   PostgresOptions,
   PostgresServer,
+  S3CompatibleOptions,
+  S3CompatibleServer,
   TestDatabase,
 } from "./types.ts";

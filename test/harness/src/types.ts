@@ -127,3 +127,25 @@ export interface TestDatabase extends AsyncDisposable {
   readonly name: string;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/** Options of `startS3Compatible`. */
+export interface S3CompatibleOptions {
+  /** Buckets to create before the server answers. */
+  buckets?: readonly string[];
+}
+
+/** A running S3-compatible HTTP endpoint (see `startS3Compatible`). */
+export interface S3CompatibleServer extends AsyncDisposable {
+  /** `http://127.0.0.1:<port>`: give it to clients as the endpoint, path-style. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly region: string;
+  /** The only credentials the server accepts; it checks each request's SigV4 signature. */
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** One line per request served (`METHOD url status`), the last 64 KB. */
+  logs(): string;
+  /** Stops the server and removes its files; idempotent. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
