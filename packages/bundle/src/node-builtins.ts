@@ -67,7 +67,7 @@ async function buildShim(file: string): Promise<string> {
         setup(pluginBuild) {
           // Other built-ins stay `require("node:x")`, resolved again in the function's build, so a
           // function carries each built-in once.
-          pluginBuild.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$/ }, (args) => {
+          pluginBuild.onResolve({ filter: /^(node:)?[a-z_0-9]+(\/[a-z_]+)?$/ }, (args) => {
             const id = isolateBuiltin(args.path);
             return id === undefined ? undefined : { path: `node:${id}`, external: true };
           });
@@ -98,7 +98,7 @@ export function nodeBuiltinsPlugin(): Plugin {
   return {
     name: "fnmesh-node-builtins",
     setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$|^fnmesh:buffer-global$|^fnmesh:package-files$/ }, (args) => {
+      pluginBuild.onResolve({ filter: /^(node:)?[a-z_0-9]+(\/[a-z_]+)?$|^fnmesh:buffer-global$|^fnmesh:package-files$/ }, (args) => {
         if (args.path === BUFFER_GLOBAL || args.path === PACKAGE_FILES) return { path: args.path, namespace: NAMESPACE, sideEffects: false };
         if (!isBuiltin(args.path)) return undefined;
         const id = isolateBuiltin(args.path);

@@ -15,6 +15,7 @@ export const ISOLATE_BUILTINS = [
   "fs",
   "fs/promises",
   "http",
+  "http2",
   "https",
   "os",
   "path",

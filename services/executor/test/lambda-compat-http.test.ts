@@ -2,7 +2,8 @@
  * Lambda compatibility: node:http and node:https clients inside isolates (issue 17), over the
  * isolate's egress-checked fetch: a local server (opened by FNMESH_EGRESS_ALLOW) sees the
  * requests Node's client would send, and the handler gets Node's response objects; refused
- * destinations fail as request errors naming the egress code.
+ * destinations fail as request errors naming the egress code. node:http2 loads, and says why it
+ * cannot open a session.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -93,5 +94,27 @@ export const handler = async () => {
     const result = okResult(await h.invoke(fn)) as { refused: [string, string]; server: [string, string] };
     assert.match(result.refused[0], /^egress_/);
     assert.deepEqual(result.server, ["ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "http.createServer: fnmesh runs functions in V8 isolates, which cannot accept connections; a function answers its invocations"]);
+  });
+
+  test("node:http2 loads (its constants and default settings are Node's) and says why a session cannot open", async () => {
+    const fn = await deployFunction(h, { "index.js": `const http2 = require("http2");
+const { constants } = require("node:http2");
+const failure = (f) => { try { f(); return "no error"; } catch (e) { return [e.code, e.message]; } };
+exports.handler = async () => ({
+  same: http2.constants === constants,
+  names: [constants.HTTP2_HEADER_PATH, constants.HTTP2_HEADER_METHOD, constants.HTTP2_HEADER_STATUS, constants.NGHTTP2_CANCEL, constants.HTTP_STATUS_NOT_FOUND],
+  settings: http2.getDefaultSettings(),
+  sensitive: typeof http2.sensitiveHeaders,
+  connect: failure(() => http2.connect("http://127.0.0.1:" + ${port})),
+  server: failure(() => http2.createSecureServer()),
+});` });
+    assert.deepEqual(okResult(await h.invoke(fn)), {
+      same: true,
+      names: [":path", ":method", ":status", 8, 404],
+      settings: { headerTableSize: 4096, enablePush: true, initialWindowSize: 65535, maxFrameSize: 16384, maxConcurrentStreams: 4294967295, maxHeaderSize: 65535, maxHeaderListSize: 65535, enableConnectProtocol: false },
+      sensitive: "symbol",
+      connect: ["ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "http2.connect: fnmesh runs functions in V8 isolates, which open no connections of their own; use fetch, http or https (HTTP/1.1 over the egress-checked fetch)"],
+      server: ["ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "http2.createSecureServer: fnmesh runs functions in V8 isolates, which cannot accept connections; a function answers its invocations"],
+    });
   });
 });
