@@ -9,10 +9,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { randomName, startS3Compatible, type S3CompatibleServer } from "@fnmesh/test-harness";
+import { packageClosure, randomName, startS3Compatible, type S3CompatibleServer } from "@fnmesh/test-harness";
 import type { FunctionSpec } from "@fnmesh/protocol";
 import { deployFunction, okResult, startExecutorHarness, type ExecutorHarness } from "./support.ts";
-import { packageClosure } from "./package-closure.ts";
 
 // A handler as written for Lambda; only the endpoint is an S3-compatible server's. Credentials come
 // from the function's environment under names of its own: Lambda (and fnmesh's CreateFunction)

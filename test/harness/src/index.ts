@@ -29,6 +29,7 @@
 export { eventually } from "./eventually.ts";
 export type { EventuallyOptions } from "./eventually.ts";
 export { printLogsOnFailure } from "./logs-on-failure.ts";
+export { packageClosure } from "./package-closure.ts";
 export type { TestContextLike } from "./logs-on-failure.ts";
 export { startNats } from "./nats.ts";
 export { startPostgres } from "./postgres.ts";

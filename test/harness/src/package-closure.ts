@@ -2,7 +2,8 @@
  * A package's files as `npm install` would lay them in a function's zip: the package and, walking
  * its `dependencies`/`optionalDependencies`, every package it resolves (Node's lookup, nested
  * node_modules first), taken from this repository's installed node_modules. For tests that deploy
- * real dependencies, such as the AWS SDK, without a network install per run.
+ * real dependencies, such as the AWS SDK, without a network install per run (the package must be a
+ * devDependency of the repository).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -10,7 +11,7 @@ import { dirname, join, relative } from "node:path";
 const REPO_ROOT = join(import.meta.dirname, "..", "..", "..");
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** `{ "node_modules/<name>/…": text }` for `name` and its dependency closure. */
+/** `{ "node_modules/<name>/…": text }` for `name` and its dependency closure, paths as in a zip. */
 export function packageClosure(name: string): Record<string, string> {
   const files: Record<string, string> = {};
   const seen = new Set<string>();
