@@ -11,6 +11,8 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const race = Promise.race.bind(Promise);
+  const settledPromise = Promise.resolve();
+  const promiseThen = Promise.prototype.then;
   // Records that cross a promise resolution are null-prototype: user code that defines
   // Object.prototype.then must not be able to replace what the host receives.
   const setPrototypeOf = Object.setPrototypeOf;
@@ -278,16 +280,29 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
         // fail() without an error fails with the string "handled" (src/CallbackContext.js).
         fail: once((error?: unknown) => answer(error === undefined || error === null ? "handled" : error, null)),
       };
-      void emptyLoop().then(() => onEmpty?.());
+      // Watching for the empty loop takes a host timer (a message to the executor's thread and back)
+      // per invocation. A handler that has answered by the end of its first microtasks — an async
+      // handler that returns without awaiting anything pending — never needs it, so it is armed only
+      // if none has: still within this turn, so the check runs when it always did.
+      let armed = false;
+      const arm = () => {
+        if (armed || finished) return;
+        armed = true;
+        void emptyLoop().then(() => onEmpty?.());
+      };
       const context = createContext(requestId, clientContext, callbacks);
       let returned: unknown;
       try {
         returned = fn(event, context, callbacks.callback);
       } catch (error) {
         callbacks.callback(error);
+        arm();
         return;
       }
-      if (!isThenable(returned)) return;
+      if (!isThenable(returned)) {
+        arm();
+        return;
+      }
       try {
         returned.then(
           (value) => callbacks.succeed(value),
@@ -296,6 +311,8 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
       } catch (error) {
         callbacks.fail(error);
       }
+      // Queued after the reactions just registered: a promise already settled has answered by then.
+      void promiseThen.call(settledPromise, arm);
     });
   }
 
