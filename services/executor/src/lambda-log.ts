@@ -10,9 +10,10 @@ export function endLine(requestId: string): string {
 
 export interface ReportFields { durationMs: number; billedDurationMs: number; memorySizeMb: number; maxMemoryUsedMb: number; initDurationMs?: number | undefined }
 
+/** Every field ends with a tab, the last one too, as Lambda writes it (REPORT lines recorded on AWS in LocalStack's test_lambda.snapshot.json). */
 export function reportLine(requestId: string, r: ReportFields): string {
-  const init = r.initDurationMs === undefined ? "" : `\tInit Duration: ${r.initDurationMs.toFixed(2)} ms`;
-  return `REPORT RequestId: ${requestId}\tDuration: ${r.durationMs.toFixed(2)} ms\tBilled Duration: ${r.billedDurationMs} ms\tMemory Size: ${r.memorySizeMb} MB\tMax Memory Used: ${r.maxMemoryUsedMb} MB${init}`;
+  const init = r.initDurationMs === undefined ? "" : `Init Duration: ${r.initDurationMs.toFixed(2)} ms\t`;
+  return `REPORT RequestId: ${requestId}\tDuration: ${r.durationMs.toFixed(2)} ms\tBilled Duration: ${r.billedDurationMs} ms\tMemory Size: ${r.memorySizeMb} MB\tMax Memory Used: ${r.maxMemoryUsedMb} MB\t${init}`;
 }
 
 /** A console line as the Node.js runtime writes it: timestamp, request id, level, message. */

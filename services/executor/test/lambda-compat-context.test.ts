@@ -22,8 +22,8 @@ function logLines(inv: Invoked): string[] {
 
 /** Lambda's REPORT line; `init` says whether "Init Duration" must be present or absent. */
 function reportPattern(inv: Invoked, memoryMb: number, init: boolean): RegExp {
-  const initPart = init ? String.raw`\tInit Duration: \d+\.\d\d ms` : "";
-  return new RegExp(String.raw`^REPORT RequestId: ${inv.result.requestId}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: ${memoryMb} MB\tMax Memory Used: \d+ MB${initPart}$`);
+  const initPart = init ? String.raw`Init Duration: \d+\.\d\d ms\t` : "";
+  return new RegExp(String.raw`^REPORT RequestId: ${inv.result.requestId}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: ${memoryMb} MB\tMax Memory Used: \d+ MB\t${initPart}$`);
 }
 
 describe("Lambda compatibility: context", () => {
