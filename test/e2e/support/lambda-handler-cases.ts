@@ -223,6 +223,8 @@ const sstCases: Case[] = [
 }));
 
 const LOCALSTACK = "localstack/tests/aws/services/lambda_/functions/common";
+const LOCALSTACK_FUNCTIONS = "localstack/tests/aws/services/lambda_/functions";
+const LOCALSTACK_TEST_LAMBDA = "localstack tests/aws/services/lambda_/test_lambda.py and test_lambda.snapshot.json";
 const LOCALSTACK_SNAPSHOT = "localstack tests/aws/services/lambda_/test_lambda_common.snapshot.json (recorded on AWS, 12-01-2026)";
 /** Variables Lambda sets that fnmesh does not (yet): credentials, X-Ray, the shell's. Not in lambda-differences.md; reported. */
 export const ENV_NOT_SET = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS",
@@ -282,6 +284,25 @@ const localstackCases: Case[] = [
   { title: "echo: every JSON value round-trips, and no payload is {}", source: "localstack tests/aws/services/lambda_/test_lambda_common.py test_echo_invoke (markers.aws.validated)",
     code: { dir: `${LOCALSTACK}/echo/nodejs/src` }, handler: "index.handler", memoryMb: 1024,
     invocations: [...ECHO_PAYLOADS.map((event) => ({ event, expect: returns(event) })), { expect: returns({}) }] },
+  { title: "the LogType Tail log: START, the INFO line, END, REPORT with Init Duration on the cold start", source: `${LOCALSTACK_TEST_LAMBDA} TestLambdaFeatures::test_invocation_with_logs (lambda_echo.js; recorded on AWS 24-11-2025)`,
+    fnmesh: "the cold start is the function's first invocation on a fresh stack",
+    code: { dir: LOCALSTACK_FUNCTIONS }, handler: "lambda_echo.handler",
+    invocations: [{ event: {}, expect: both(returns({}), ({ out, log }) => {
+      const id = String(out.$metadata.requestId);
+      const lines = log.split("\n");
+      assert.equal(lines.pop(), "", "the tail ends with a newline");
+      assert.deepEqual(lines.length, 4, log);
+      assert.equal(lines[0], `START RequestId: ${id} Version: $LATEST`);
+      assert.match(lines[1] ?? "", new RegExp(String.raw`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t${id}\tINFO\t\{\}$`));
+      assert.equal(lines[2], `END RequestId: ${id}`);
+      assert.match(lines[3] ?? "", new RegExp(String.raw`^REPORT RequestId: ${id}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms\t$`));
+    }) }] },
+  { title: "a handler returning nothing answers null and still logs", source: `${LOCALSTACK_TEST_LAMBDA} TestLambdaFeatures::test_invocation_type_no_return_payload[nodejs-RequestResponse] (lambda_none.js: Payload "null"; the log has '{}')`,
+    code: { dir: LOCALSTACK_FUNCTIONS }, handler: "lambda_none.handler",
+    invocations: [{ event: {}, expect: both(returns(null), ({ log }) => logsInfo(log, "{}")) }] },
+  { title: "module state survives warm invocations", source: `${LOCALSTACK_TEST_LAMBDA} TestLambdaBehavior::test_lambda_cache_local[nodejs] (lambda_cache.js: counter 0 then 1)`,
+    code: { dir: LOCALSTACK_FUNCTIONS }, handler: "lambda_cache.handler",
+    invocations: [{ expect: returns({ counter: 0 }) }, { expect: returns({ counter: 1 }) }] },
   ...(["nodejs22.x", "nodejs24.x"] as const).flatMap((runtime): Case[] => [
     { title: `introspection on ${runtime}: environment and context, unqualified and with :$LATEST`, source: `${LOCALSTACK_SNAPSHOT} test_introspection_invoke[${runtime}]`,
       fnmesh: `not set: ${ENV_NOT_SET.join(", ")} (the todo test below)`,
@@ -314,6 +335,21 @@ const CWL_DOCUMENT = {
 const cwlEvent = { awslogs: { data: gzipSync(JSON.stringify(CWL_DOCUMENT)).toString("base64") } };
 
 const builtinCases: Case[] = [
+  { title: "fs + path: write, read and list under a directory made in /tmp; a path escaping it is refused", source: "aws-samples/serverless-patterns lambda-s3-files-cdk/src/index.js and README 'Testing' (the write/read/list payloads; the answers are the handler's), with MOUNT_PATH (its variable) on /tmp since fnmesh has no S3 Files mount",
+    code: { dir: "serverless-patterns/lambda-s3-files-cdk/src" }, handler: "index.handler", env: { MOUNT_PATH: "/tmp/s3data" },
+    invocations: [
+      { event: { action: "list" }, expect: returns({ status: "not_found", path: "/tmp/s3data" }) },
+      { event: { action: "write", filename: "hello.txt", content: "Hello from Lambda via S3 Files!" }, expect: returns({ status: "written", path: "/tmp/s3data/hello.txt", size: 31 }) },
+      { event: { action: "read", filename: "hello.txt" }, expect: returns({ status: "read", path: "/tmp/s3data/hello.txt", content: "Hello from Lambda via S3 Files!", size: 31 }) },
+      { event: { action: "write", filename: "nested/dir/é.txt", content: "∑" }, expect: returns({ status: "written", path: "/tmp/s3data/nested/dir/é.txt", size: 3 }) },
+      // readdir's order is the file system's, in Node too: compare the entries as a set.
+      { event: { action: "list" }, expect: (outcome, fn) => {
+        const listed = outcome.body as { entries: { name: string }[] };
+        listed.entries.sort((a, b) => a.name.localeCompare(b.name));
+        returns({ status: "listed", path: "/tmp/s3data", count: 2, entries: [{ name: "hello.txt", type: "file" }, { name: "nested", type: "directory" }] })(outcome, fn);
+      } },
+      { event: { action: "read", filename: "../../etc/passwd" }, expect: fails("Error", "Path traversal blocked: ../../etc/passwd") },
+    ] },
   { title: "crypto.createHmac: a GitHub webhook with a valid signature is accepted (callback handler)", source: "serverless/examples aws-node-github-webhook-listener/handler.js and README (the X-Hub-Signature check; 200 with { input: event })",
     code: { dir: "serverless-examples/aws-node-github-webhook-listener" }, handler: "handler.githubWebhookListener", env: { GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET },
     invocations: [

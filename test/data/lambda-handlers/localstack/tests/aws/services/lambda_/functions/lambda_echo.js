@@ -1,0 +1,4 @@
+exports.handler = async function(event, context) {
+	console.log(event);
+	return event;
+};
