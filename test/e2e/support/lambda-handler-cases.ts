@@ -334,7 +334,42 @@ const CWL_DOCUMENT = {
 };
 const cwlEvent = { awslogs: { data: gzipSync(JSON.stringify(CWL_DOCUMENT)).toString("base64") } };
 
+
+/** A CloudFront viewer-request event as the Lambda@Edge guide's "Lambda@Edge event structure" shows it. */
+function cloudFrontRequest(request: { method?: string; querystring?: string; body?: string }): { Records: { cf: { config: unknown; request: Record<string, unknown> } }[] } {
+  return { Records: [{ cf: {
+    config: { distributionDomainName: "d111111abcdef8.cloudfront.net", distributionId: "EDFDVBD6EXAMPLE", eventType: "viewer-request", requestId: "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==" },
+    request: {
+      clientIp: "203.0.113.178", headers: { host: [{ key: "Host", value: "d111111abcdef8.cloudfront.net" }] }, method: request.method ?? "GET",
+      querystring: request.querystring ?? "", uri: "/",
+      ...(request.body === undefined ? {} : { body: { inputTruncated: false, action: "read-only", encoding: "base64", data: Buffer.from(request.body).toString("base64") } }),
+    },
+  } }] };
+}
+const cfRequest = (event: ReturnType<typeof cloudFrontRequest>) => event.Records[0]?.cf.request ?? {};
+const CF = "amazon-cloudfront-developer-guide";
+const CF_GUIDE = "Amazon CloudFront Developer Guide, 'Lambda@Edge example functions'";
+const headerEvent = cloudFrontRequest({ querystring: "auth=token123&size=LARGE" });
+const normalizeEvent = cloudFrontRequest({ querystring: "Size=LARGE&color=Red&Author=Twain" });
+const formEvent = cloudFrontRequest({ method: "POST", body: "name1=value1&name2=value%202" });
+
 const builtinCases: Case[] = [
+  { title: "querystring.parse/stringify: a query string parameter becomes a header (callback)", source: `${CF_GUIDE}, 'Adding a header based on a query string parameter' (auth moves to Auth-Header, the rest stays)`,
+    code: { dir: CF }, handler: "header-based-on-query-string.handler",
+    invocations: [{ event: headerEvent, expect: returns({ ...cfRequest(headerEvent), headers: { host: [{ key: "Host", value: "d111111abcdef8.cloudfront.net" }], "auth-header": [{ key: "Auth-Header", value: "token123" }] }, querystring: "size=LARGE" }) }] },
+  { title: "querystring: parameters lowercased and sorted by name", source: `${CF_GUIDE}, 'Normalizing query string parameters to improve the cache hit ratio' (alphabetized, lowercase; it logs the query string)`,
+    code: { dir: CF }, handler: "normalize-query-string-parameters.handler",
+    invocations: [{ event: normalizeEvent, expect: both(returns({ ...cfRequest(normalizeEvent), querystring: "author=twain&color=red&size=large" }),
+      ({ log }) => logsInfo(log, "Query String:  Size=LARGE&color=Red&Author=Twain")) }] },
+  { title: "Buffer base64 + querystring: an HTML form body is read and each field logged", source: `${CF_GUIDE}, 'Using a request trigger to read an HTML form' (one log line per field; the request unchanged)`,
+    code: { dir: CF }, handler: "access-request-body-examples-read.handler",
+    invocations: [{ event: formEvent, expect: both(returns(cfRequest(formEvent)), ({ log }) => {
+      assert.ok(log.includes('\tINFO\tFor "name1" user submitted "value1".'), log);
+      assert.ok(log.includes('\tINFO\tFor "name2" user submitted "value 2".'), log);
+    }) }] },
+  { title: "querystring: an HTML form body is replaced with one more field", source: `${CF_GUIDE}, 'Using a request trigger to modify an HTML form' (action 'replace', encoding 'text', new-param-name=new-param-value added)`,
+    code: { dir: CF }, handler: "access-request-body-examples-replace.handler",
+    invocations: [{ event: formEvent, expect: returns({ ...cfRequest(formEvent), body: { inputTruncated: false, action: "replace", encoding: "text", data: "name1=value1&name2=value%202&new-param-name=new-param-value" } }) }] },
   { title: "fs + path: write, read and list under a directory made in /tmp; a path escaping it is refused", source: "aws-samples/serverless-patterns lambda-s3-files-cdk/src/index.js and README 'Testing' (the write/read/list payloads; the answers are the handler's), with MOUNT_PATH (its variable) on /tmp since fnmesh has no S3 Files mount",
     code: { dir: "serverless-patterns/lambda-s3-files-cdk/src" }, handler: "index.handler", env: { MOUNT_PATH: "/tmp/s3data" },
     invocations: [
