@@ -144,7 +144,7 @@ describe("buildBundle: Node.js built-ins available in isolates are bundled", () 
       ].join("\n"),
     };
     assert.deepEqual(await invoke(sources), [
-      "/a/c", join(process.cwd(), "x"), true, "a=1&a=2&b=x%20y", { a: ["1", "2"], b: "x y" },
+      "/a/c", join(process.cwd(), "x"), true, "a=1&a=2&b=x%20y", Object.assign(Object.create(null), { a: ["1", "2"], b: "x y" }),
       "€", "/var/task/a b.js", "file:///tmp/a%20b%23c", ["ERR_INVALID_URL_SCHEME", "The URL must be of scheme file"],
       "1", true, "http://h/p?q", "https://h/x?a=1",
     ]);

@@ -110,7 +110,7 @@ describe(`nodejs/node v${EXPECTED.nodeVersion} test/parallel files in isolates`,
   for (const [module, expected] of Object.entries(EXPECTED.modules)) {
     test(`${module}: the files passing are the expected ones`, { skip }, async (t) => {
       const files = [...expected.pass, ...expected.fail, ...expected.skip].sort();
-      const results = await runAll(files, CONCURRENCY, (file) => runNodeTestFile(runtime, { testsDir: TESTS_DIR ?? "", file, settleMs: 2000 }));
+      const results = await runAll(files, CONCURRENCY, (file) => runNodeTestFile(runtime, { testsDir: TESTS_DIR ?? "", file, settleMs: 4000 }));
       const by = (status: NodeTestStatus) => results.filter((r) => r.status === status).map((r) => r.file).sort();
       t.diagnostic(`${module}: ${by("pass").length}/${files.length} files pass${by("skip").length > 0 ? ` (${by("skip").length} skipped by the test itself)` : ""}`);
       for (const r of results.filter((r: NodeTestResult) => r.status !== "pass")) t.diagnostic(`  ${r.status} ${r.file}: ${(r.reason ?? "").split("\n")[0]}`);
