@@ -281,8 +281,8 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
         fail: once((error?: unknown) => answer(error === undefined || error === null ? "handled" : error, null)),
       };
       // Watching for the empty loop takes a host timer (a message to the executor's thread and back)
-      // per invocation. A handler that has answered by the end of its first microtasks — an async
-      // handler that returns without awaiting anything pending — never needs it, so it is armed only
+      // per invocation. A handler that has answered by the end of its first microtasks - an async
+      // handler that returns without awaiting anything pending - never needs it, so it is armed only
       // if none has: still within this turn, so the check runs when it always did.
       let armed = false;
       const arm = () => {
