@@ -208,6 +208,45 @@ const ricCases: Case[] = [
     code: { dir: RIC }, handler: "core.cognitoIdentity", invocations: [{ expect: fails("ReferenceError", "context is not defined") }] },
 ];
 
+
+const GUIDE = "aws-lambda-developer-guide";
+const GUIDE_DOC = "AWS Lambda Developer Guide (awsdocs/aws-lambda-developer-guide doc_source)";
+/** `2019/06/07/[$LATEST]e6f4a0c4241adcd70c262d34c0bbc85c`, the log stream name form the guide's logging example shows. */
+const LOG_STREAM = /^\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}$/;
+const answersLogStream: Invocation["expect"] = ({ out, body }) => {
+  assert.equal(out.FunctionError, undefined, JSON.stringify(body));
+  assert.match(String(body), LOG_STREAM);
+};
+const guideCases: Case[] = [
+  { title: "an async handler logging the event and returning context.logStreamName", source: `${GUIDE_DOC} nodejs-handler.md, 'Example index.js'`,
+    code: { dir: `${GUIDE}/nodejs-handler` }, handler: "index.handler",
+    invocations: [{ event: { key1: "value1" }, expect: both(answersLogStream, ({ log }) => logsInfo(log, "EVENT: \n{\n  \"key1\": \"value1\"\n}")) }] },
+  { title: "context.getRemainingTimeInMillis() and functionName, logged with console.log's two arguments", source: `${GUIDE_DOC} nodejs-context.md, 'Example index.js file'`,
+    code: { dir: `${GUIDE}/nodejs-context` }, handler: "index.handler",
+    invocations: [{ event: {}, expect: both(answersLogStream, ({ log }, fn) => {
+      assert.match(log, /\tINFO\tRemaining time:  \d+\n/);
+      logsInfo(log, `Function name:  ${fn.name}`);
+    }) }] },
+  { title: "a ReferenceError is the error document with its trace", source: `${GUIDE_DOC} nodejs-exceptions.md, 'Example index.js file – Reference error' and the document it shows (errorType ReferenceError, 'x is not defined', trace from 'ReferenceError: x is not defined' then the /var/task/index.js:2 frame); FunctionError Unhandled`,
+    fnmesh: "the frames after the handler's are fnmesh's, not /var/runtime's",
+    code: { dir: `${GUIDE}/nodejs-exceptions` }, handler: "index.handler",
+    invocations: [{ event: { key1: "value1", key2: "value2", key3: "value3" }, expect: both(fails("ReferenceError", "x is not defined"), ({ body }) => {
+      const trace = (body as { trace: string[] }).trace;
+      assert.equal(trace[0], "ReferenceError: x is not defined");
+      assert.match(trace[1] ?? "", /^ {4}at .*\(\/var\/task\/index\.js:2:\d+\)$/);
+    }) }] },
+  { title: "console.log, console.info and console.warn lines in the log format the guide shows", source: `${GUIDE_DOC} nodejs-logging.md, 'Example index.js file – Logging' and 'Example log format' (INFO ENVIRONMENT VARIABLES with the JSON, INFO EVENT, WARN Event not processed., between START and END/REPORT)`,
+    code: { dir: `${GUIDE}/nodejs-logging` }, handler: "index.handler",
+    invocations: [{ event: { key: "value" }, expect: both(answersLogStream, ({ out, log }, fn) => {
+      const id = String(out.$metadata.requestId);
+      assert.ok(log.startsWith(`START RequestId: ${id} Version: $LATEST\n`), log);
+      assert.match(log, new RegExp(String.raw`\t${id}\tINFO\tENVIRONMENT VARIABLES\n\{\n  "`));
+      assert.ok(log.includes(`  "AWS_LAMBDA_FUNCTION_NAME": "${fn.name}",\n`), log);
+      assert.match(log, new RegExp(String.raw`\t${id}\tINFO\tEVENT\n\{\n  "key": "value"\n\}\n`));
+      assert.match(log, new RegExp(String.raw`\t${id}\tWARN\tEvent not processed\.\nEND RequestId: ${id}\nREPORT RequestId: ${id}\t`));
+    }) }] },
+];
+
 const SST = "sst/packages/cli/test/nodejs-bootstrap";
 const SST_TEST = "sst/sst packages/cli/test/nodejs-bootstrap/nodejs-bootstrap.test.js";
 const sstCases: Case[] = [
@@ -441,6 +480,6 @@ const architectCases: Case[] = [
 
 /** The table, in groups. */
 export const caseGroups: readonly (readonly [string, Case[]])[] = [
-  ["RIC test handlers", ricCases], ["SST bootstrap handlers", sstCases], ["LocalStack AWS-validated handlers", localstackCases],
+  ["RIC test handlers", ricCases], ["Lambda Developer Guide examples", guideCases], ["SST bootstrap handlers", sstCases], ["LocalStack AWS-validated handlers", localstackCases],
   ["Architect sandbox handlers", architectCases], ["built-ins in published handlers", builtinCases],
 ];

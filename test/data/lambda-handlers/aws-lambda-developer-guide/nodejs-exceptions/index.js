@@ -1,0 +1,3 @@
+exports.handler = async function() {
+    return x + 10
+  }
