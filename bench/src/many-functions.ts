@@ -50,7 +50,7 @@ export interface WarmSample {
   errors: string[];
 }
 
-/** Invokes `count` of `names` (evenly spread) one after another with LogType Tail and counts cold starts. */
+/** Invokes `count` of `names` (evenly spread; all of them when `count` >= their number) one after another with LogType Tail and counts cold starts. */
 export async function sampleWarm(client: LambdaClient, names: readonly string[], count: number): Promise<WarmSample> {
   const out: WarmSample = { checked: 0, cold: 0, errors: [] };
   const step = Math.max(1, Math.floor(names.length / count));

@@ -216,7 +216,7 @@ function formatHttpSection(r: HttpResults): string[] {
       `${wait.handlerMs} ms, p99 ${ms(wait.fnmesh.p99Ms)} ms (target p50 <= 2x); workerd p50 ${ms(wait.workerd.p50Ms)} ms`,
     `  density: ${int(many.functions)} functions warmed on ${many.executors} executor(s): RSS ${mib(rss(many.executorAfter))} after ` +
       `(${mib(rss(many.executorBefore))} before, ${Number.isFinite(perFunctionKiB) ? `+${perFunctionKiB.toFixed(0)} KiB` : "—"} per function, peak ${mib(peak)}); ` +
-      `${many.warmSample.checked - many.warmSample.cold} of ${many.warmSample.checked} sampled still warm (target >= 1,000 warm within 2 GiB)` +
+      `${int(many.warmSample.checked - many.warmSample.cold)} of ${int(many.warmSample.checked)} checked still warm (target >= 1,000 warm within 2 GiB)` +
       (r.workerd.memory ? `; workerd's RSS after its runs: ${mib(r.workerd.memory.rssMiB)}` : ""),
     `  ${int(many.functions)} functions from one zip: created in ${many.createSeconds.toFixed(1)} s (${int(many.functions / many.createSeconds)}/s, ${many.createErrors} errors); ` +
       `first invoke of each ${int(many.functions / many.firstInvokeSeconds)}/s, p50 ${ms(many.firstInvoke.p50)} ms (${many.firstInvokeErrors} errors)`,

@@ -37,7 +37,7 @@ export interface IsolateRuntimeConfig {
 
 export function resolveIsolateRuntimeOptions(options: IsolateRuntimeOptions = {}): IsolateRuntimeConfig {
   const config: IsolateRuntimeConfig = {
-    memoryBudgetMb: options.memoryBudgetMb ?? 1024,
+    memoryBudgetMb: options.memoryBudgetMb ?? 2048,
     idleTtlMs: options.idleTtlMs ?? 5 * 60_000,
     maxLogBytes: options.maxLogBytes ?? 256 * 1024,
     maxTimers: options.maxTimers ?? 1000,

@@ -120,7 +120,7 @@ export interface RuntimeStats {
   idle: number;
   /** Distinct warm-pool keys with at least one isolate. */
   functions: number;
-  /** Last measured heap of all isolates, in bytes. */
+  /** Last measured memory of all isolates (V8 heap pages resident + external), in bytes. */
   heapBytes: number;
   /** Cold starts waiting for busy isolates to free memory (the budget covers busy and idle isolates). */
   waiting: number;
@@ -135,9 +135,10 @@ export interface RuntimeStats {
 
 export interface IsolateRuntimeOptions {
   /**
-   * Heap of all isolates, busy and idle (each charged its last measured heap): idle ones are disposed
-   * least recently used first to stay within it, and a cold start waits while busy ones fill it.
-   * This, not a count, bounds how many invocations run at once. Default 1024.
+   * Memory of all isolates, busy and idle (each charged its last measured heap: V8's resident pages
+   * plus external memory): idle ones are disposed least recently used first to stay within it, and a
+   * cold start waits while busy ones fill it. This, not a count, bounds how many invocations run at
+   * once. Default 2048: room for ~1,250 small warm functions (~1.64 MiB each; docs/density.md).
    */
   memoryBudgetMb?: number;
   /** Idle isolates older than this are disposed. Default 300 000 (5 min). */

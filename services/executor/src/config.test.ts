@@ -27,9 +27,9 @@ function configError(fn: () => unknown): ConfigError {
 test("with nothing set, every executor variable has the README's default", () => {
   assert.deepEqual(executorPart(loadConfig({})), {
     executorId: `${hostname()}-${process.pid}`,
-    concurrency: 1024, // "FNMESH_EXECUTOR_MEMORY_BUDGET_MB (one per MiB)"
+    concurrency: 2048, // "FNMESH_EXECUTOR_MEMORY_BUDGET_MB (one per MiB)"
     queueDepth: 256,
-    memoryBudgetMb: 1024,
+    memoryBudgetMb: 2048,
     codeCacheMb: 256,
     egress: { allow: [], timeoutMs: 30_000, maxResponseBytes: 6 * 1024 * 1024, maxPending: 32 },
     hostWork: { burstMs: 250, share: 0.25 },
