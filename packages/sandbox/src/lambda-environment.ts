@@ -15,9 +15,10 @@ export function logGroupName(functionName: string): string {
 /**
  * `process.env` inside the isolate: the variables Lambda sets for a Node.js function, with the
  * values it gives them (AWS Lambda Developer Guide, "Defined runtime environment variables"; the
- * runtime's bootstrap for NODE_PATH), plus the function's own. The function may override the
- * unreserved ones (PATH, LANG, LD_LIBRARY_PATH, NODE_PATH); Lambda's reserved names win.
- * AWS_REGION and AWS_DEFAULT_REGION are the region in the function's ARN (the configured region).
+ * runtime's bootstrap for NODE_PATH; PWD and SHLVL as recorded on AWS), plus the function's own.
+ * The function may override the unreserved ones (PATH, LANG, LD_LIBRARY_PATH, NODE_PATH, PWD,
+ * SHLVL); Lambda's reserved names win. AWS_REGION and AWS_DEFAULT_REGION are the region in the
+ * function's ARN (the configured region).
  */
 export function lambdaEnvironment(fn: SandboxFunction, logStreamName: string): Record<string, string> {
   const region = regionOf(fn.arn) ?? fn.env.AWS_REGION ?? "local";
@@ -27,6 +28,9 @@ export function lambdaEnvironment(fn: SandboxFunction, logStreamName: string): R
     LANG: "en_US.UTF-8",
     LD_LIBRARY_PATH: "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
     NODE_PATH: `/opt/nodejs/node${major}/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task`,
+    // The runtime process's shell leaves these (LocalStack's test_lambda_common snapshot, recorded on AWS).
+    PWD: "/var/task",
+    SHLVL: "0",
     ...fn.env,
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,

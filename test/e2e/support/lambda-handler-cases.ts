@@ -265,9 +265,9 @@ const LOCALSTACK = "localstack/tests/aws/services/lambda_/functions/common";
 const LOCALSTACK_FUNCTIONS = "localstack/tests/aws/services/lambda_/functions";
 const LOCALSTACK_TEST_LAMBDA = "localstack tests/aws/services/lambda_/test_lambda.py and test_lambda.snapshot.json";
 const LOCALSTACK_SNAPSHOT = "localstack tests/aws/services/lambda_/test_lambda_common.snapshot.json (recorded on AWS, 12-01-2026)";
-/** Variables Lambda sets that fnmesh does not (yet): credentials, X-Ray, the shell's. Not in lambda-differences.md; reported. */
+/** Variables Lambda sets that fnmesh does not (yet): the execution role's credentials and X-Ray's. Not in lambda-differences.md; reported. */
 export const ENV_NOT_SET = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS",
-  "_AWS_XRAY_DAEMON_ADDRESS", "_AWS_XRAY_DAEMON_PORT", "_X_AMZN_TRACE_ID", "PWD", "SHLVL"];
+  "_AWS_XRAY_DAEMON_ADDRESS", "_AWS_XRAY_DAEMON_PORT", "_X_AMZN_TRACE_ID"];
 
 /** The snapshot's `environment` for a function, with LocalStack's placeholders filled in. */
 function recordedEnvironment(runtime: Runtime, fn: Deployed, region: string, logStream: string): Record<string, string> {
@@ -279,7 +279,7 @@ function recordedEnvironment(runtime: Runtime, fn: Deployed, region: string, log
     LAMBDA_RUNTIME_DIR: "/var/runtime", LAMBDA_TASK_ROOT: "/var/task", LANG: "en_US.UTF-8",
     LD_LIBRARY_PATH: "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
     NODE_PATH: `/opt/nodejs/node${major}/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task`,
-    PATH: "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin", TEST_KEY: "TEST_VAL", TZ: ":UTC", _HANDLER: "index.handler",
+    PATH: "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin", PWD: "/var/task", SHLVL: "0", TEST_KEY: "TEST_VAL", TZ: ":UTC", _HANDLER: "index.handler",
   };
 }
 
