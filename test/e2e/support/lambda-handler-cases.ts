@@ -465,6 +465,10 @@ const architectCases: Case[] = [
   { title: "an ES module handler (export { handler }) in an .mjs", source: `${ARC_TEST} 'get /node-esm' (message 'Hello from get /node-esm (running in ESM mode)')`,
     code: { dir: `${ARC}/get-node_esm` }, handler: "index.handler",
     invocations: [{ event: { rawPath: "/node-esm" }, expect: ({ out, body }) => { assert.equal(out.FunctionError, undefined); apiResponse("Hello from get /node-esm (running in ESM mode)")(body); } }] },
+  { title: "CommonJS __dirname with path.join reaches /tmp (<__dirname>/../../../../tmp/<file> from /var/task) and fs writes there",
+    source: "architect/sandbox test/integration/events-test.js 'arc.events.publish (normal)' (the handler writes the event's message to the file; it returns nothing: null)",
+    code: { dir: "architect-sandbox/test/mock/normal/src/events/event-normal" }, handler: "index.handler",
+    invocations: [{ event: { Records: [{ Sns: { Message: JSON.stringify({ filename: "event-file-normal", message: "Event completed (normal)" }) } }] }, expect: returns(null) }] },
   { title: "fs.readFile (util.promisify) of the package's own binary file, relative to /var/task, as base64", source: `${ARC_TEST} 'get /binary' (headers.body message; the body is the favicon: /AAABAAEAEBAAAAEAIABoBAAAFgAAACgAAAAQAAAAIAAA/)`,
     code: { dir: `${ARC}/get-binary` }, handler: "index.handler",
     invocations: [{ event: { rawPath: "/binary" }, expect: ({ out, body }) => {
