@@ -121,6 +121,27 @@ describe("built-in shims agree with Node", () => {
     assert.equal(kStringMaxLength, nodeBuffer.kStringMaxLength);
   });
 
+  test("Buffer: indexOf/lastIndexOf/includes of an empty needle or a Uint8Array, NaN written as Node writes it", () => {
+    // A plain Uint8Array, which Node's typings do not admit as a needle.
+    const bytes = (values: number[]) => new Uint8Array(values) as unknown as Buffer;
+    const offsets = [undefined, 0, 3, 6, 9, -1, -3, -9, NaN, null, {}, 2.5, Infinity, -Infinity, "utf8"];
+    const searches = (B: typeof Buffer) => {
+      const b = B.from("abcdef");
+      const rows = offsets.map((at) => {
+        const offset = at as number;
+        return [b.indexOf("", offset), b.lastIndexOf("", offset), b.includes("", offset), b.indexOf(B.alloc(0), offset), b.lastIndexOf(bytes([]), offset)];
+      });
+      return [rows, b.indexOf(bytes([99, 100])), b.lastIndexOf(bytes([101])), b.includes(bytes([101, 102])), B.alloc(0).indexOf("")];
+    };
+    assert.deepEqual(searches(shims.buffer.Buffer as unknown as typeof Buffer), searches(Buffer));
+    const writes = (B: typeof Buffer) => {
+      const b = B.alloc(24);
+      b.writeFloatLE(NaN, 0); b.writeFloatBE(NaN, 4); b.writeDoubleLE(NaN, 8); b.writeDoubleBE(-NaN, 16);
+      return [b.toString("hex"), b.writeDoubleLE(1.5, 0), b.writeFloatBE(Infinity, 4)];
+    };
+    assert.deepEqual(writes(shims.buffer.Buffer as unknown as typeof Buffer), writes(Buffer));
+  });
+
   test("querystring: parse (null prototype, any separators, + and bad escapes), escape, unescape", () => {
     const inputs = ["", "=", "&&a=1", "a", "a=", "=1", "a=1&a=2&a=3", "+a+=+b+", "%zz=%41", "a=%E0%A4%A", "__proto__=1&constructor=2", "a=1;b=2", "x=%F0%9F%98%80&y"];
     for (const input of inputs) {

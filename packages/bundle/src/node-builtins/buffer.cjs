@@ -55,6 +55,40 @@ Buffer.prototype.equals = function (otherBuffer) {
   return equals.call(this, Buffer.isBuffer(otherBuffer) ? otherBuffer : Buffer.from(otherBuffer.buffer, otherBuffer.byteOffset, otherBuffer.byteLength));
 };
 
+// Node searches for any Uint8Array, and finds an empty needle at the (clamped) offset, as
+// String#indexOf does; `buffer` 6 refuses the first and never finds the second.
+function emptyNeedleAt(length, byteOffset, forward) {
+  let at = typeof byteOffset === "string" ? NaN : +byteOffset;
+  if (Number.isNaN(at)) at = forward ? 0 : length;
+  at = Math.trunc(at);
+  if (at < 0) at = Math.max(length + at, 0);
+  return Math.min(at, length);
+}
+const asBuffer = (value) => (value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value);
+const isEmptyNeedle = (value) => (typeof value === "string" || value instanceof Uint8Array) && value.length === 0;
+for (const [name, forward] of [["indexOf", true], ["lastIndexOf", false]]) {
+  const search = Buffer.prototype[name];
+  Buffer.prototype[name] = function (value, byteOffset, encoding) {
+    if (isEmptyNeedle(value)) return emptyNeedleAt(this.length, byteOffset, forward);
+    return search.call(this, asBuffer(value), byteOffset, encoding);
+  };
+}
+
+// NaN as Node (a Float32Array/Float64Array) writes it, a quiet NaN keeping its sign; `buffer` 6's
+// ieee754 writes a signalling one (…0001).
+for (const [name, size, littleEndian] of [["writeFloatLE", 4, true], ["writeFloatBE", 4, false], ["writeDoubleLE", 8, true], ["writeDoubleBE", 8, false]]) {
+  const write = Buffer.prototype[name];
+  Buffer.prototype[name] = function (value, offset) {
+    const end = write.apply(this, arguments);
+    if (Number.isNaN(+value)) {
+      const view = new DataView(this.buffer, this.byteOffset, this.byteLength);
+      if (size === 4) view.setFloat32(offset >>> 0, +value, littleEndian);
+      else view.setFloat64(offset >>> 0, +value, littleEndian);
+    }
+    return end;
+  };
+}
+
 function bytesToCheck(input) {
   const isBytes = ArrayBuffer.isView(input) && !(input instanceof DataView);
   if (!isBytes && !(input instanceof ArrayBuffer)) {
