@@ -1,6 +1,6 @@
 /**
- * The built-in shims against Node itself: the bundled buffer, string_decoder, querystring and
- * events (loaded in this process, as node-builtins.test.ts does) are driven side by side with
+ * The built-in shims against Node itself: the bundled buffer, string_decoder, querystring, events
+ * and url (loaded in this process, as node-builtins.test.ts does) are driven side by side with
  * this Node's own modules on the same inputs, many of them random bytes, and must agree. These
  * are the behaviours Node's own test/parallel files showed apart (docs/node-compat.md).
  */
@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as nodeQs from "node:querystring";
+import * as nodeUrl from "node:url";
 import { StringDecoder as NodeStringDecoder } from "node:string_decoder";
 import { before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -37,11 +38,12 @@ interface Shims {
   StringDecoder: DecoderClass;
   qs: typeof nodeQs;
   EventEmitter: typeof NodeEventEmitter;
+  url: typeof nodeUrl;
 }
 
 let shims: Shims;
 before(async () => {
-  const source = "exports.handler = () => ({ buffer: require('buffer'), StringDecoder: require('string_decoder').StringDecoder, qs: require('querystring'), EventEmitter: require('events') });";
+  const source = "exports.handler = () => ({ buffer: require('buffer'), StringDecoder: require('string_decoder').StringDecoder, qs: require('querystring'), EventEmitter: require('events'), url: require('url') });";
   const built = await buildBundle({ files: unpackZip(zipSync({ "index.js": strToU8(source) })), handler: "index.handler" });
   assert.ok(built.ok, JSON.stringify(built));
   const dir = await mkdtemp(join(tmpdir(), "fnmesh-parity-test-"));
@@ -199,5 +201,22 @@ describe("built-in shims agree with Node", () => {
     counted.on("a", () => undefined);
     assert.deepEqual([counted.listenerCount("a", fn), counted.listenerCount("a")], [2, 3]);
     assert.deepEqual(EventEmitter.getEventListeners(counted, "a").length, 3);
+  });
+
+  test("url: parse(…, true) gives Node's null-prototype query and null search; urlToHttpOptions", () => {
+    const parsed = (u: typeof nodeUrl) => ["http://example.com", "http://a/?", "/x?a=1&a=2", "http://a/b#c", "//h/p?q=1"].map((input) => {
+      const r = u.parse(input, true);
+      return [r.search, r.path, r.href, r.pathname, Object.getPrototypeOf(r.query), Object.entries(r.query)];
+    });
+    assert.deepEqual(parsed(shims.url), parsed(nodeUrl));
+    const options = (u: typeof nodeUrl) => [
+      new URL("http://user:p%40ss@foo.bar.com:21/aaa/zzz?l=24#test"), new URL("http://[::1]/"), Object.assign(new URL("https://h/x"), { extra: 1 }), { ...new URL("http://h:8/") },
+    ].map((value) => {
+      const o = u.urlToHttpOptions(value as URL);
+      return [Object.getPrototypeOf(o), Object.entries(o)];
+    });
+    assert.deepEqual(options(shims.url), options(nodeUrl));
+    const bad = (u: typeof nodeUrl) => [null, "http://127.0.0.1", 5].map((value) => thrown(() => u.urlToHttpOptions(value as unknown as URL)));
+    assert.deepEqual(bad(shims.url), bad(nodeUrl));
   });
 });

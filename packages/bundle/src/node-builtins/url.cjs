@@ -2,6 +2,7 @@
 // URL and URLSearchParams, and Node's POSIX fileURLToPath/pathToFileURL (Lambda runs on Linux).
 const legacy = require("url/");
 const path = require("node:path");
+const { describe } = require("./node-errors.cjs");
 
 function codedTypeError(code, message) {
   const error = new TypeError(message);
@@ -41,26 +42,45 @@ function formatURL(value, options = {}) {
   return url.href;
 }
 
+// Node's urlToHttpOptions: a null-prototype copy of the URL's own fields plus what http.request
+// reads; `port` only when the URL has one.
 function urlToHttpOptions(url) {
+  if (url === null || (typeof url !== "object" && typeof url !== "function")) {
+    throw codedTypeError("ERR_INVALID_ARG_TYPE", `The "url" argument must be of type object.${describe(url)}`);
+  }
+  const { hostname, pathname, port, username, password, search } = url;
   const options = {
+    __proto__: null,
+    ...url,
     protocol: url.protocol,
-    hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+    hostname: typeof hostname === "string" && hostname.startsWith("[") ? hostname.slice(1, -1) : hostname,
     hash: url.hash,
-    search: url.search,
-    pathname: url.pathname,
-    path: `${url.pathname || ""}${url.search || ""}`,
+    search,
+    pathname,
+    path: `${pathname || ""}${search || ""}`,
     href: url.href,
   };
-  if (url.port !== "") options.port = Number(url.port);
-  if (url.username || url.password) options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  if (port !== "") options.port = Number(port);
+  if (username || password) options.auth = `${decodeURIComponent(username)}:${decodeURIComponent(password)}`;
   return options;
+}
+
+// Node's parse(…, true) gives a null-prototype query; with no query string, search null and an
+// empty query, where `url` sets search '' and a plain {}.
+function parse(url, parseQueryString, slashesDenoteHost) {
+  const result = legacy.parse(url, parseQueryString, slashesDenoteHost);
+  if (parseQueryString && result.query !== null && typeof result.query === "object" && Object.getPrototypeOf(result.query) !== null) {
+    result.query = Object.assign(Object.create(null), result.query);
+  }
+  if (parseQueryString && result.search === "") result.search = null;
+  return result;
 }
 
 module.exports = {
   URL: globalThis.URL,
   URLSearchParams: globalThis.URLSearchParams,
   Url: legacy.Url,
-  parse: legacy.parse,
+  parse,
   format: (value, options) => (value instanceof URL ? formatURL(value, options) : legacy.format(value)),
   resolve: legacy.resolve,
   resolveObject: legacy.resolveObject,
