@@ -1,6 +1,6 @@
 /**
- * The built-in shims against Node itself: the bundled buffer, string_decoder, querystring, events
- * and url (loaded in this process, as node-builtins.test.ts does) are driven side by side with
+ * The built-in shims against Node itself: the bundled buffer, string_decoder, querystring, events,
+ * url and path (loaded in this process, as node-builtins.test.ts does) are driven side by side with
  * this Node's own modules on the same inputs, many of them random bytes, and must agree. These
  * are the behaviours Node's own test/parallel files showed apart (docs/node-compat.md).
  */
@@ -10,6 +10,7 @@ import NodeEventEmitter from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import nodePath from "node:path";
 import * as nodeQs from "node:querystring";
 import * as nodeUrl from "node:url";
 import { StringDecoder as NodeStringDecoder } from "node:string_decoder";
@@ -39,11 +40,12 @@ interface Shims {
   qs: typeof nodeQs;
   EventEmitter: typeof NodeEventEmitter;
   url: typeof nodeUrl;
+  path: typeof nodePath;
 }
 
 let shims: Shims;
 before(async () => {
-  const source = "exports.handler = () => ({ buffer: require('buffer'), StringDecoder: require('string_decoder').StringDecoder, qs: require('querystring'), EventEmitter: require('events'), url: require('url') });";
+  const source = "exports.handler = () => ({ buffer: require('buffer'), StringDecoder: require('string_decoder').StringDecoder, qs: require('querystring'), EventEmitter: require('events'), url: require('url'), path: require('path') });";
   const built = await buildBundle({ files: unpackZip(zipSync({ "index.js": strToU8(source) })), handler: "index.handler" });
   assert.ok(built.ok, JSON.stringify(built));
   const dir = await mkdtemp(join(tmpdir(), "fnmesh-parity-test-"));
@@ -218,5 +220,12 @@ describe("built-in shims agree with Node", () => {
     assert.deepEqual(options(shims.url), options(nodeUrl));
     const bad = (u: typeof nodeUrl) => [null, "http://127.0.0.1", 5].map((value) => thrown(() => u.urlToHttpOptions(value as unknown as URL)));
     assert.deepEqual(bad(shims.url), bad(nodeUrl));
+  });
+
+  test("path: toNamespacedPath gives back what it is given, as Node's POSIX path does", () => {
+    const values = ["/a/../b", "rel", "", 5, null, undefined];
+    for (const p of [shims.path, shims.path.posix]) {
+      assert.deepEqual(values.map((v) => p.toNamespacedPath(v as string)), values.map((v) => nodePath.posix.toNamespacedPath(v as string)));
+    }
   });
 });

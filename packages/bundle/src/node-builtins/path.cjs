@@ -1,2 +1,7 @@
 // node:path: path-browserify (Node's POSIX path); Lambda runs on Linux, so `path` is `path.posix`.
-module.exports = require("path-browserify");
+const path = require("path-browserify");
+
+// Node's POSIX toNamespacedPath returns its argument: only Windows has namespaced paths.
+path.toNamespacedPath = (value) => value;
+
+module.exports = path;
