@@ -19,6 +19,7 @@ import type { ExecutorConfig } from "./config.ts";
 import { serveSyncInvocations } from "./handlers/sync-invoke.ts";
 import { createOutbox } from "./outbox.ts";
 import { createRecentRuns } from "./recent-runs.ts";
+import { createRunWindows, defaultRunWindow } from "./run-window.ts";
 
 export interface ExecutorDeps { nc: NatsConnection; config: ExecutorConfig; log: Logger; tracer: Tracer; runtime?: SandboxRuntime }
 export interface Executor { readonly runtime: SandboxRuntime; stop(): Promise<void> }
@@ -52,7 +53,8 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
   const outbox = createOutbox(nc);
   // Longer than the scheduler's longest ack wait (10 min), after which a dead replica's request comes again.
   const recent = createRecentRuns({ ttlMs: 15 * 60_000, maxEntries: 50_000, maxBytes: 64 * 1024 * 1024 });
-  const sync = serveSyncInvocations({ nc, runner, resolver, admission, log: log2, tracer, outbox, recent });
+  const windows = createRunWindows({ ...defaultRunWindow, max: config.concurrency });
+  const sync = serveSyncInvocations({ nc, runner, resolver, admission, log: log2, tracer, outbox, recent, windows });
   await nc.flush();
   health.setReady(true);
   log2.info("executor ready", { concurrency: config.concurrency });

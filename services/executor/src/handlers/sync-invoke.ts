@@ -16,6 +16,7 @@ import { runInvocation, type RunnerDeps } from "../invocation-runner.ts";
 import type { Outbox } from "../outbox.ts";
 import { runKey, type RecentRuns } from "../recent-runs.ts";
 import { resolveFunction } from "../resolve-function.ts";
+import type { RunWindows } from "../run-window.ts";
 
 export interface SyncInvokeDeps {
   nc: NatsConnection; runner: RunnerDeps; resolver: FunctionResolver; admission: Admission; log: Logger; tracer: Tracer;
@@ -23,6 +24,8 @@ export interface SyncInvokeDeps {
   outbox: Outbox;
   /** Replies of the runs of recent requests, so a repeated request is answered, not run again. */
   recent: RecentRuns;
+  /** How many of each function's invocations run in isolates at once (adapts to their run times). */
+  windows: RunWindows;
 }
 
 function replyError(outbox: Outbox, msg: Msg, requestId: string, err: FnmeshError): void {
@@ -76,8 +79,13 @@ async function handle(deps: SyncInvokeDeps, msg: Msg): Promise<void> {
     "faas.invocation_id": envelope.requestId, "faas.name": fn.name, "faas.version": fn.version,
     "fnmesh.invocation_type": envelope.invocationType, "fnmesh.source": envelope.source.kind, "fnmesh.attempt": envelope.attempt,
   } }, parent);
+  const endTurn = await deps.windows.acquire(fn.name);
+  const started = performance.now();
+  let runMs: number | undefined;
   try {
     const { result, body } = await context.with(trace.setSpan(parent, span), () => runInvocation(deps.runner, envelope, fn, payload, deps.outbox));
+    // A warm run's time is the window's signal; a cold start's says nothing about load.
+    if (result.status !== "error" && !result.cold) runMs = performance.now() - started;
     span.setAttribute("faas.coldstart", result.status !== "error" && result.cold);
     const reply = encodeFramed(catalog.invoke.reply, result, body);
     run.done(result.status === "error" ? null : reply);
@@ -88,6 +96,7 @@ async function handle(deps: SyncInvokeDeps, msg: Msg): Promise<void> {
     deps.log.error("sync invocation crashed", { requestId: envelope.requestId, err });
     replyError(deps.outbox, msg, envelope.requestId, toFnmeshError(err, Component.Executor));
   } finally {
+    endTurn(runMs);
     span.end();
     release();
   }
