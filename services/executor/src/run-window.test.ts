@@ -109,3 +109,15 @@ test("runs that stall (waiting, e.g. on another invocation of the same function)
   for (const release of stuck) release(60);
   assert.equal(w.inFlight, 0);
 });
+
+test("a window that keeps growing is never interrupted by a probe, however long it runs", async () => {
+  let now = 0;
+  const w = createRunWindow({ ...options, now: () => now });
+  const limits: number[] = [];
+  for (let round = 0; round < 20; round++) {
+    now += 5_000;
+    limits.push(...(await drive(w, 1, () => 50)));
+  }
+  assert.ok(limits.every((l) => l > options.min), `never back to min: ${limits}`);
+  assert.equal(w.limit, options.max);
+});

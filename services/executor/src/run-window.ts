@@ -14,9 +14,9 @@
  * Delay-based congestion control (TCP Vegas; Netflix's concurrency-limits): additive growth while
  * the average run time of the last window's worth of runs stays within `tolerance` × the base plus
  * `slackMs`, multiplicative decrease otherwise. The base is measured with few runs out (`min`):
- * when the window starts, and again every `baseResetMs` (as BBR's ProbeRTT), so a function that
- * became slower is judged by its new speed — never from run times taken under load, which would
- * let the window ratchet up. Only a warm run is a sample (`release(ms)`); a cold start or a
+ * when the window starts, and again when it shrinks, at most every `baseResetMs` (as BBR's
+ * ProbeRTT), so a function that became slower is judged by its new speed — never from run times
+ * taken under load, which would let the window ratchet up. Only a warm run is a sample (`release(ms)`); a cold start or a
  * platform error releases without one.
  *
  * A run that has taken many times longer than that (`stallFactor`) stops holding the window: it is
@@ -112,8 +112,13 @@ export function createRunWindow(o: RunWindowOptions): RunWindow {
     const average = sum / count;
     sum = 0;
     count = 0;
-    if (average <= base * o.tolerance + o.slackMs) target = Math.min(o.max, target + Math.max(1, Math.floor(Math.sqrt(target))));
-    else target = Math.max(min, Math.floor(target * 0.8));
+    if (average <= base * o.tolerance + o.slackMs) {
+      target = Math.min(o.max, target + Math.max(1, Math.floor(Math.sqrt(target))));
+      return;
+    }
+    target = Math.max(min, Math.floor(target * 0.8));
+    // Shrinking on an old base may only mean the function became slower: measure it again (at most
+    // every baseResetMs). A window that keeps growing is never interrupted by a probe.
     if (now() - probeStartedAt >= o.baseResetMs) startProbe();
   };
 
