@@ -1,14 +1,16 @@
 /**
- * The table of vendored public handlers (test/data/lambda-handlers, PROVENANCE.md) and the outcome
- * each source records, for test/e2e/lambda-handlers-compat.test.ts. Every case names where its
- * expectation comes from; `fnmesh` notes say where fnmesh documents a deliberate difference, and
- * `todo` marks a known fnmesh bug the case still shows.
+ * The table of public handlers (read from FNMESH_TEST_LAMBDA_HANDLERS_DIR; where each comes from:
+ * lambda-handler-sources.md beside this file) and the outcome each source records, for
+ * test/e2e/lambda-handlers-compat.test.ts, plus a few handlers fnmesh wrote itself from documented
+ * outcomes, which always run. Every case names where its expectation comes from; `fnmesh` notes say
+ * where fnmesh documents a deliberate difference, and `todo` marks a known fnmesh bug the case still
+ * shows.
  */
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { InvokeCommandOutput } from "@aws-sdk/client-lambda";
-import { vendoredFile } from "./vendored-handlers.ts";
+import { publicFile } from "./public-handlers.ts";
 
 export type Runtime = "nodejs22.x" | "nodejs24.x";
 
@@ -41,8 +43,11 @@ export interface Case {
   fnmesh?: string;
   /** A known fnmesh bug this case still shows: it runs as a node:test `todo` until fixed. */
   todo?: string;
-  /** The deployment package: a directory under test/data/lambda-handlers, optionally below a zip prefix. */
-  code: { dir: string; prefix?: string };
+  /**
+   * The deployment package: a public handler's directory in the FNMESH_TEST_LAMBDA_HANDLERS_DIR folder,
+   * optionally below a zip prefix, or files fnmesh wrote (`{ path: source }`).
+   */
+  code: { dir: string; prefix?: string } | { files: Record<string, string> };
   handler: string;
   runtime?: Runtime;
   memoryMb?: number;
@@ -479,12 +484,49 @@ const architectCases: Case[] = [
       assert.equal(doc.isBase64Encoded, true);
       assert.deepEqual(JSON.parse(doc.headers.body), { rawPath: "/binary", message: "Hello from get /binary" });
       assert.match(doc.body, /^AAABAAEAEBAAAAEAIABoBAAAFgAAACgAAAAQAAAAIAAA/);
-      assert.equal(doc.body, vendoredFile(`${ARC}/get-binary/favicon.ico`).toString("base64"));
+      assert.equal(doc.body, publicFile(`${ARC}/get-binary/favicon.ico`).toString("base64"));
     } }] },
+];
+
+// ---- fnmesh's own handlers ------------------------------------------------------------------
+// Written for this suite from the documented outcomes cited (not copied from the public files), so
+// they run without FNMESH_TEST_LAMBDA_HANDLERS_DIR.
+
+const ECHO = { "index.js": "exports.handler = async (event) => event;\nexports.notAFunction = 42;\n" };
+const ownCases: Case[] = [
+  { title: "'..' in the handler is Runtime.MalformedHandlerName", source: `${RIC_TEST} "should throw a MalformedHandlerName error if the handler string contains '..'"; message from RIC src/UserFunction.js _throwIfInvalidHandler`,
+    code: { files: ECHO }, handler: "malformed..handler", invocations: [{ expect: fails("Runtime.MalformedHandlerName", MALFORMED_DOTS) }] },
+  { title: "no dot in the handler is Runtime.MalformedHandlerName", source: `${RIC_TEST} 'should throw a MalformedHandlerName error if the handler string does not contain a dot'; message from RIC src/UserFunction.js _splitHandlerString`,
+    code: { files: ECHO }, handler: "index", invocations: [{ expect: fails("Runtime.MalformedHandlerName", "Bad handler") }] },
+  { title: "a missing module is Runtime.ImportModuleError", source: `${RIC_TEST} 'should throw a ImportModuleError error if the module does not exists'; message from RIC src/UserFunction.js _loadUserApp`,
+    code: { files: ECHO }, handler: "noModule.handler", invocations: [{ expect: fails("Runtime.ImportModuleError", "Error: Cannot find module 'noModule'\nRequire stack:\n- /var/runtime/index.mjs") }] },
+  { title: "a missing export is Runtime.HandlerNotFound", source: `${RIC_TEST} 'should throw a HandlerNotFound error if the handler does not exists'; message from RIC src/UserFunction.js load`,
+    code: { files: ECHO }, handler: "index.nonHandler", invocations: [{ expect: fails("Runtime.HandlerNotFound", "index.nonHandler is undefined or not exported") }] },
+  { title: "an export that is not a function is Runtime.HandlerNotFound", source: "RIC src/UserFunction.js load (an export whose typeof is not 'function': '<handler> is not a function')",
+    code: { files: ECHO }, handler: "index.notAFunction", invocations: [{ expect: fails("Runtime.HandlerNotFound", "index.notAFunction is not a function") }] },
+  { title: "echo: every JSON value round-trips, and no payload is {}", source: "localstack tests/aws/services/lambda_/test_lambda_common.py test_echo_invoke and its snapshot (recorded on AWS)",
+    code: { files: ECHO }, handler: "index.handler", memoryMb: 1024,
+    invocations: [...ECHO_PAYLOADS.map((event) => ({ event, expect: returns(event) })), { expect: returns({}) }] },
+  { title: "module state survives warm invocations", source: `${LOCALSTACK_TEST_LAMBDA} TestLambdaBehavior::test_lambda_cache_local[nodejs] (counter 0 then 1)`,
+    code: { files: { "index.js": "let count = 0;\nexports.handler = async () => ({ counter: count++ });\n" } }, handler: "index.handler",
+    invocations: [{ expect: returns({ counter: 0 }) }, { expect: returns({ counter: 1 }) }] },
+  { title: ".js wins over .mjs", source: `${RIC_TEST} 'should default to load the .js file over the .mjs module'`,
+    code: { files: { "first.js": "exports.handler = async () => 'js';\n", "first.mjs": "export const handler = async () => 'mjs';\n" } },
+    handler: "first.handler", invocations: [{ expect: returns("js") }] },
+  { title: ".mjs wins over .cjs", source: `${RIC_TEST} 'should default to load the .mjs file over the .cjs module'`,
+    code: { files: { "second.mjs": "export const handler = async () => 'mjs';\n", "second.cjs": "exports.handler = async () => 'cjs';\n" } },
+    handler: "second.handler", invocations: [{ expect: returns("mjs") }] },
+  ...(["nodejs22.x", "nodejs24.x"] as const).map((runtime): Case => ({
+    title: `a sync handler's return value on ${runtime}: ${runtime === "nodejs22.x" ? "ignored (null)" : "answered"}`,
+    source: runtime === "nodejs22.x" ? "RIC src/Runtime.js handleOnceNonStreaming (answers only a promise or the callback, else null when the event loop empties)" : "RIC rewrite src/runtime/buffered-invoke-processor.ts (await handler(event, context))",
+    code: { files: { "index.js": "exports.handler = (event) => ({ got: event });\n" } }, handler: "index.handler", runtime,
+    invocations: [{ event: 1, expect: returns(runtime === "nodejs22.x" ? null : { got: 1 }) }],
+  })),
 ];
 
 /** The table, in groups. */
 export const caseGroups: readonly (readonly [string, Case[]])[] = [
   ["RIC test handlers", ricCases], ["Lambda Developer Guide examples", guideCases], ["SST bootstrap handlers", sstCases], ["LocalStack AWS-validated handlers", localstackCases],
   ["Architect sandbox handlers", architectCases], ["built-ins in published handlers", builtinCases],
+  ["fnmesh-written handlers for documented outcomes", ownCases],
 ];

@@ -1,3 +1,0 @@
-exports.handler = async () => {
-  // Intentionally noop to induce failure state (REST) or null string (HTTP)
-}

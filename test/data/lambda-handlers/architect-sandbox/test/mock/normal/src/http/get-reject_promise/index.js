@@ -1,3 +1,0 @@
-exports.handler = async () => {
-  throw new Error('Hello from get /reject-promise')
-}

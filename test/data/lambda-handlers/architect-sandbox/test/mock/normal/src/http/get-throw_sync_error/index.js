@@ -1,3 +1,0 @@
-exports.handler = () => {
-  throw new Error('Hello from get /throw-sync-error')
-}

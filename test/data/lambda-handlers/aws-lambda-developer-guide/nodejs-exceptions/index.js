@@ -1,3 +1,0 @@
-exports.handler = async function() {
-    return x + 10
-  }

@@ -1,3 +1,0 @@
-exports.handler = async function(event, context) {
-    throw Error(`Error: ${event.error_msg}`)
-};

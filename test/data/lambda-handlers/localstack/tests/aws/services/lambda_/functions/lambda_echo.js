@@ -1,4 +1,0 @@
-exports.handler = async function(event, context) {
-	console.log(event);
-	return event;
-};

@@ -1,3 +1,0 @@
-exports.handler = async (event) => {
-   console.log(JSON.stringify(event))
-}
