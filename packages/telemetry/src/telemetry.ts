@@ -1,11 +1,12 @@
 /**
  * Process-wide telemetry: W3C trace-context propagation, a tracer (spans exported over OTLP/HTTP
- * when an endpoint is configured, otherwise created for ids and propagation only), and the logger.
+ * when an endpoint is configured; otherwise traces this service starts are unsampled, for ids and
+ * propagation only), and the logger.
  */
 import { context, propagation, trace, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { createLogger, type LogLevelName, type Logger } from "./logger.ts";
@@ -34,6 +35,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": `fnmesh-${options.service}`, "service.namespace": "fnmesh" }),
     spanProcessors,
+    // With nowhere to send spans, a trace this service starts is not recorded: its ids are still made
+    // and propagated (logs carry them), but no span keeps attributes per request. A caller's sampled
+    // trace stays sampled, so the flag reaches whoever downstream records it.
+    ...(options.otlpEndpoint ? {} : { sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }) }),
   });
   trace.setGlobalTracerProvider(provider);
   const log = createLogger({ service: options.service, level: options.logLevel ?? "info", ...(options.write ? { write: options.write } : {}) });
