@@ -322,8 +322,10 @@ export class IsolateSandbox implements Pooled {
       limitMs,
       () =>
         this.#apiRefs().invoke.apply(undefined, [call.seq, call.deadline, input.requestId, input.event, input.clientContext, input.invokedFunctionArn], {
+          // No isolated-vm `timeout`: #phase's timer already ends the call at limitMs by disposing the
+          // isolate (which terminates a running script), and each isolated-vm timer cost a timer-thread
+          // wake-up per invocation (~10 µs of CPU, measured).
           result: { promise: true, copy: true },
-          timeout: limitMs,
         }) as Promise<InvokeResult>,
     );
     if ("failure" in outcome) return { result: failureToError(outcome.failure, "invoke", this.#fn.memoryMb), reusable: false };
