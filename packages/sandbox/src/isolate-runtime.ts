@@ -11,6 +11,7 @@ import { CodeCache } from "./isolated-vm/code-cache.ts";
 import { compileBundleScript } from "./isolated-vm/load-bundle.ts";
 import type { EgressConfig } from "./isolated-vm/fetch-host.ts";
 import { hostWorkClock } from "./isolated-vm/host-work.ts";
+import { SpareIsolates } from "./isolated-vm/spare-isolates.ts";
 import type { HostWorkConfig } from "./isolated-vm/host-work.ts";
 import { LogCollector } from "./log-collector.ts";
 import type { EgressOptions, InvocationInput, InvocationMetrics, InvocationOutcome, IsolateRuntimeOptions, RuntimeStats, SandboxFunction, SandboxRuntime } from "./types.ts";
@@ -96,6 +97,8 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
   let closed = false;
   /** Keys with a cold start making its isolate now: `prepare` makes none for them. */
   const starting = new Map<string, number>();
+  /** Blank isolates per memory size, so a new sandbox only installs the prelude. */
+  const spares = new SpareIsolates();
   /** Where `prepare` compiles: shared, never runs user code, replaced when it grows or dies. */
   let scratch: ivm.Isolate | undefined;
 
@@ -151,7 +154,7 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
       code = await loadCode(fn);
       if (closed) throw unavailable();
       startedAt = performance.now();
-      sandbox = IsolateSandbox.create(fn, settings);
+      sandbox = IsolateSandbox.create(fn, settings, spares.take(fn.memoryMb));
     } catch (err) {
       pool.unreserve(reserved);
       throw err;
@@ -186,7 +189,7 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
     // invocation skips creating one. Only for a key nothing serves yet.
     if (!pool.has(fn.key) && !starting.has(fn.key)) {
       try {
-        pool.addPrepared(IsolateSandbox.create(fn, settings));
+        pool.addPrepared(IsolateSandbox.create(fn, settings, spares.take(fn.memoryMb)));
       } catch {
         // The first invocation creates its own, and reports why it cannot.
       }
@@ -235,11 +238,12 @@ export function createIsolateRuntime(options: IsolateRuntimeOptions = {}): Sandb
     invoke,
     prepare,
     stats(): RuntimeStats {
-      return { ...pool.stats(), coldStarts, warmStarts, compiledCodes: codeCache.size, codeCompiles: codeCache.compiles };
+      return { ...pool.stats(), coldStarts, warmStarts, compiledCodes: codeCache.size, codeCompiles: codeCache.compiles, spareIsolates: spares.ready };
     },
     async close() {
       closed = true;
       pool.clear();
+      spares.close();
       codeCache.clear();
       if (scratch !== undefined) retireScratch(scratch);
     },

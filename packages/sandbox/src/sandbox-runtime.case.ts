@@ -266,7 +266,8 @@ export function describeSandboxRuntime(name: string, create: RuntimeFactory): vo
       assert.equal(first.cold, true);
       assert.equal(second.cold, false);
       assert.equal(second.initDurationMs, undefined);
-      assert.deepEqual({ ...rt.stats(), heapBytes: 0 }, { isolates: 1, busy: 0, idle: 1, functions: 1, heapBytes: 0, waiting: 0, coldStarts: 1, warmStarts: 1, compiledCodes: 1, codeCompiles: 1 });
+      // Spare isolates come and go on a timer: counted apart (spare-isolates.test.ts).
+      assert.deepEqual({ ...rt.stats(), heapBytes: 0, spareIsolates: 0 }, { isolates: 1, busy: 0, idle: 1, functions: 1, heapBytes: 0, waiting: 0, coldStarts: 1, warmStarts: 1, compiledCodes: 1, codeCompiles: 1, spareIsolates: 0 });
       assert.ok(rt.stats().heapBytes > 0);
     });
 

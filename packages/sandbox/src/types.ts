@@ -130,6 +130,8 @@ export interface RuntimeStats {
   compiledCodes: number;
   /** Bundles compiled from source, without cached data; a burst of cold starts of new code adds one. */
   codeCompiles: number;
+  /** Blank isolates made ahead for the next cold starts (one per memory size recently used). */
+  spareIsolates: number;
 }
 
 

@@ -34,6 +34,7 @@ import { failureToError, messageOf, TIMED_OUT } from "./failure.ts";
 import type { Failed, Failure } from "./failure.ts";
 import { compileBundleScript, loadModule, loadScript } from "./load-bundle.ts";
 import type { BundleTarget, CompiledScript } from "./load-bundle.ts";
+import { makeSpareIsolate, type SpareIsolate } from "./spare-isolates.ts";
 import { urlHostCall } from "./url-host.ts";
 
 export interface SandboxSettings {
@@ -115,24 +116,29 @@ export class IsolateSandbox implements Pooled {
   }
 
   /**
-   * Creates the isolate, its context and globals. Runs no user code, so it uses isolated-vm's
-   * synchronous API (microseconds per call instead of a thread hop). Throws FnmeshError.
+   * Creates the isolate, its context and globals — or takes `spare` (a blank isolate of the
+   * function's memory size made ahead) and only installs the globals. Runs no user code, so it uses
+   * isolated-vm's synchronous API (microseconds per call instead of a thread hop). Throws FnmeshError.
    */
-  static create(fn: SandboxFunction, settings: SandboxSettings): IsolateSandbox {
+  static create(fn: SandboxFunction, settings: SandboxSettings, spare?: SpareIsolate): IsolateSandbox {
     let self: IsolateSandbox | undefined;
-    let isolate: ivm.Isolate;
-    try {
-      isolate = new ivm.Isolate({
-        memoryLimit: fn.memoryMb,
-        onCatastrophicError: (message) => {
-          if (self !== undefined) self.#onCatastrophe(message);
-        },
-      });
-    } catch (err) {
-      throw new FnmeshError(ErrorCode.Internal, Component.Sandbox, `cannot create an isolate for ${fn.name}: ${messageOf(err)}`, { cause: err });
+    let blank: SpareIsolate;
+    if (spare !== undefined && spare.memoryMb === fn.memoryMb && !spare.isolate.isDisposed) {
+      blank = spare;
+    } else {
+      spare?.isolate.dispose();
+      try {
+        blank = makeSpareIsolate(fn.memoryMb);
+      } catch (err) {
+        throw new FnmeshError(ErrorCode.Internal, Component.Sandbox, `cannot create an isolate for ${fn.name}: ${messageOf(err)}`, { cause: err });
+      }
     }
+    const { isolate, context } = blank;
+    blank.onCatastrophe.handler = (message) => {
+      if (self !== undefined) self.#onCatastrophe(message);
+    };
     try {
-      self = new IsolateSandbox(fn, settings, isolate, isolate.createContextSync());
+      self = new IsolateSandbox(fn, settings, isolate, context);
       self.#installPrelude();
       return self;
     } catch (err) {
