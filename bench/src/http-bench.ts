@@ -123,8 +123,13 @@ function cases(side: Side, o: HttpBenchOptions) {
       const run = async (durationS: number) => runWrk({
         request: await side.request(HttpHandler.Sleep, ECHO_BODY), connections: settings.waitConnections, durationS, scriptPath: script, signal: o.signal,
       });
-      const warmup = await run(settings.waitWarmupSeconds);
-      if (warmup.badResponses > 0) side.errors.push(`wait warm-up: ${warmup.badResponses} wrong answers, first: ${warmup.firstBad.join(" | ")}`);
+      // The warm-up makes ~200 isolates at once; on a loaded machine none may answer within it. That
+      // is what a warm-up is for, not a reason to abort the run: noted, and the timed run follows.
+      const warmup = await run(settings.waitWarmupSeconds).catch((err: unknown) => {
+        side.errors.push(`wait warm-up: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+        return undefined;
+      });
+      if (warmup && warmup.badResponses > 0) side.errors.push(`wait warm-up: ${warmup.badResponses} wrong answers, first: ${warmup.firstBad.join(" | ")}`);
       const fromUs = monotonicUs();
       const result = await run(settings.waitSeconds);
       side.onRun?.(`wait C=${result.connections}`, result, { fromUs, toUs: monotonicUs() });

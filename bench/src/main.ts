@@ -47,8 +47,24 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const args = parseArgs({
   options: { only: { type: "string" }, events: { type: "string" }, "accept-seconds": { type: "string" }, executors: { type: "string" },
-    rows: { type: "string" }, repeats: { type: "string" }, "cpu-prof": { type: "boolean" } },
+    rows: { type: "string" }, repeats: { type: "string" }, "cpu-prof": { type: "boolean" }, help: { type: "boolean", short: "h" } },
 }).values;
+
+if (args.help) {
+  process.stdout.write([
+    "usage: node --no-node-snapshot bench/src/main.ts [options]   (make bench = npm run bench = no options)",
+    "  --only=isolates|http|async|sources   one section (default: all four, in that order)",
+    "  --repeats=N          HTTP: rounds of the echo's C=1 and C=32 runs per side, reported as medians (default 3)",
+    "  --cpu-prof           V8 CPU profiles of the services (HTTP, async): CPU per request by function",
+    "  --events=N           async: events enqueued through the invoke client",
+    "  --accept-seconds=S   async: length of the accepted-Invokes wrk run",
+    "  --executors=N        async: executor processes",
+    "  --rows=N             sources: rows in the Postgres burst",
+    "See bench/README.md for what each section measures.",
+    "",
+  ].join("\n"));
+  process.exit(0);
+}
 
 /** The sections asked for: `--only=http|isolates|async|sources`, else all four. */
 function sections(): Section[] {
