@@ -121,3 +121,16 @@ test("a window that keeps growing is never interrupted by a probe, however long 
   assert.ok(limits.every((l) => l > options.min), `never back to min: ${limits}`);
   assert.equal(w.limit, options.max);
 });
+
+test("on a machine with idle cores a stretched run time is the function's own: the window grows instead of shrinking", async () => {
+  let saturated = false;
+  const w = createRunWindow({ ...options, initial: 16, saturated: () => saturated });
+  // A slow dependency with varying latency: 5 ms at best, 27 ms on average — far past 2 × 5 + 2.
+  let i = 0;
+  const varying = () => (i++ % 8 === 0 ? 5 : 30);
+  await drive(w, 12, varying);
+  assert.equal(w.limit, options.max, "idle cores: grows to max");
+  saturated = true;
+  await drive(w, 3, varying);
+  assert.ok(w.limit < options.max, `all cores busy: shrinks (${w.limit})`);
+});

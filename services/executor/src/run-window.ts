@@ -13,7 +13,7 @@
  *
  * Delay-based congestion control (TCP Vegas; Netflix's concurrency-limits): additive growth while
  * the average run time of the last window's worth of runs stays within `tolerance` × the base plus
- * `slackMs`, multiplicative decrease otherwise. The base is measured with few runs out (`min`):
+ * `slackMs` or the machine has idle cores, multiplicative decrease otherwise. The base is measured with few runs out (`min`):
  * when the window starts, and again when it shrinks, at most every `baseResetMs` (as BBR's
  * ProbeRTT), so a function that became slower is judged by its new speed — never from run times
  * taken under load, which would let the window ratchet up. Only a warm run is a sample (`release(ms)`); a cold start or a
@@ -43,10 +43,16 @@ export interface RunWindowOptions {
   stallFactor: number;
   stallFloorMs: number;
   unknownStallMs: number;
+  /**
+   * Whether the cores are all busy (cpu-saturation.ts): a window shrinks only then — on a machine
+   * with idle cores a stretched run time is the function's own (a slow dependency, I/O whose latency
+   * varies), and more concurrency cannot make it worse. Default: always (for tests).
+   */
+  saturated?: () => boolean;
   now?: () => number;
 }
 
-export const defaultRunWindow = { min: 8, initial: 16, tolerance: 2, slackMs: 1, baseResetMs: 10_000, stallFactor: 10, stallFloorMs: 50, unknownStallMs: 100 } as const;
+export const defaultRunWindow = { min: 4, initial: 16, tolerance: 2, slackMs: 0.5, baseResetMs: 10_000, stallFactor: 10, stallFloorMs: 50, unknownStallMs: 100 } as const;
 
 export interface RunWindow {
   /** Resolves when the invocation may run; `release` ends its turn (with its run time, ms, when it was a sample). */
@@ -58,6 +64,7 @@ export interface RunWindow {
 
 export function createRunWindow(o: RunWindowOptions): RunWindow {
   const now = o.now ?? Date.now;
+  const saturated = o.saturated ?? (() => true);
   const min = Math.max(1, Math.min(o.min, o.max));
   /** The window to return to after a probe; also where the first probe leads. */
   let target = Math.min(o.max, Math.max(min, o.initial));
@@ -71,6 +78,8 @@ export function createRunWindow(o: RunWindowOptions): RunWindow {
   let base = Number.POSITIVE_INFINITY;
   let sum = 0;
   let count = 0;
+  /** The most runs held at once since the last decision. */
+  let peakSinceDecision = 0;
   // Probing (as BBR's ProbeRTT): the window drops to `min` until `min` runs started during the probe
   // have come back; the shortest of their run times is the base. A new window starts probing.
   let generation = 0;
@@ -112,8 +121,11 @@ export function createRunWindow(o: RunWindowOptions): RunWindow {
     const average = sum / count;
     sum = 0;
     count = 0;
-    if (average <= base * o.tolerance + o.slackMs) {
-      target = Math.min(o.max, target + Math.max(1, Math.floor(Math.sqrt(target))));
+    const peak = peakSinceDecision;
+    peakSinceDecision = young.size;
+    if (average <= base * o.tolerance + o.slackMs || !saturated()) {
+      // Grow only a window that was used: one never half full says nothing about more (as Gradient2).
+      if (peak * 2 >= target) target = Math.min(o.max, target + Math.max(1, Math.floor(Math.sqrt(target))));
       return;
     }
     target = Math.max(min, Math.floor(target * 0.8));
@@ -153,6 +165,7 @@ export function createRunWindow(o: RunWindowOptions): RunWindow {
     const id = nextId++;
     const startedIn = generation;
     young.set(id, now());
+    if (young.size > peakSinceDecision) peakSinceDecision = young.size;
     let done = false;
     return (runMs?: number) => {
       if (done) return;

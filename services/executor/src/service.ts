@@ -20,6 +20,7 @@ import { serveSyncInvocations } from "./handlers/sync-invoke.ts";
 import { createOutbox } from "./outbox.ts";
 import { createRecentRuns } from "./recent-runs.ts";
 import { createRunWindows, defaultRunWindow } from "./run-window.ts";
+import { watchCpuSaturation } from "./cpu-saturation.ts";
 
 export interface ExecutorDeps { nc: NatsConnection; config: ExecutorConfig; log: Logger; tracer: Tracer; runtime?: SandboxRuntime }
 export interface Executor { readonly runtime: SandboxRuntime; stop(): Promise<void> }
@@ -53,7 +54,8 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
   const outbox = createOutbox(nc);
   // Longer than the scheduler's longest ack wait (10 min), after which a dead replica's request comes again.
   const recent = createRecentRuns({ ttlMs: 15 * 60_000, maxEntries: 50_000, maxBytes: 64 * 1024 * 1024 });
-  const windows = createRunWindows({ ...defaultRunWindow, max: config.concurrency });
+  const cpu = watchCpuSaturation();
+  const windows = createRunWindows({ ...defaultRunWindow, max: config.concurrency, saturated: cpu.saturated });
   const sync = serveSyncInvocations({ nc, runner, resolver, admission, log: log2, tracer, outbox, recent, windows });
   await nc.flush();
   health.setReady(true);
@@ -72,6 +74,7 @@ export async function startExecutor(deps: ExecutorDeps): Promise<Executor> {
       pushes.unsubscribe();
       await prefetch.stop();
       await runtime.close();
+      cpu.stop();
     },
   };
 }
