@@ -140,7 +140,7 @@ export interface IsolateRuntimeOptions {
    * Memory of all isolates, busy and idle (each charged its last measured heap: V8's resident pages
    * plus external memory): idle ones are disposed least recently used first to stay within it, and a
    * cold start waits while busy ones fill it. This, not a count, bounds how many invocations run at
-   * once. Default 2048: room for ~1,250 small warm functions (~1.64 MiB each; docs/density.md).
+   * once. Default 2048: ~1,250 small warm functions (~1.64 MiB each), ~900 much-used ones (docs/density.md).
    */
   memoryBudgetMb?: number;
   /** Idle isolates older than this are disposed. Default 300 000 (5 min). */
