@@ -18,6 +18,7 @@ import {
   type InvokeRequestInput, type InvokeResult,
 } from "@fnmesh/protocol";
 import { createTurnGate } from "./next-turn.ts";
+import { createReplyMux } from "./reply-mux.ts";
 
 export interface SyncOutcome { result: InvokeResult; body: Uint8Array }
 export interface Enqueued { seq: number; duplicate: boolean }
@@ -56,6 +57,7 @@ function requestHeaders(requestId: string) {
 
 export function createInvokeClient(nc: NatsConnection, js: JetStreamClient = jetstream(nc)): InvokeClient {
   const nextTurn = createTurnGate();
+  const replies = createReplyMux(nc);
   return {
     async call(request, payload, options = {}) {
       const timeout = (options.functionTimeoutSec ?? MAX_FUNCTION_TIMEOUT_SEC) * 1000 + REPLY_GRACE_MS;
@@ -64,7 +66,7 @@ export function createInvokeClient(nc: NatsConnection, js: JetStreamClient = jet
       let reply;
       try {
         await nextTurn();
-        reply = await nc.request(catalog.invoke.subject(request.function), data, { timeout, headers });
+        reply = await replies.request(catalog.invoke.subject(request.function), data, { timeoutMs: timeout, headers });
       } catch (err) {
         const message = (err as Error).message ?? String(err);
         if (/no responders/i.test(message) || (err as { code?: string }).code === "503") {
