@@ -1,6 +1,6 @@
 /** The isolate section's table: fnmesh's isolates next to node:vm contexts and worker_threads. */
 import { formatTable, ratioText, type Better } from "../table.ts";
-import type { ContenderResults, IsolateResults } from "./types.ts";
+import type { BuiltinCostResults, BuiltinHandlerResults, ContenderResults, IsolateResults } from "./types.ts";
 
 type Unit = "ms" | "µs" | "MiB" | "count";
 type Value = (c: ContenderResults) => number | undefined;
@@ -66,6 +66,43 @@ export function formatIsolateSection(r: IsolateResults): string[] {
     "RSS delta: process RSS after minus before starting the instances (host heap GC'd when --expose-gc), / instances;",
     "heap: fnmesh runtime.stats().heapBytes; node:vm growth of the host heap; worker_threads each worker's heap (V8 total + external).",
     "per 1 GiB uses RSS as the basis that counts (what the machine pays); the heap basis is shown for comparison.",
+    ...errors,
+    ...(r.builtins === undefined ? [] : ["", ...formatBuiltinCost(r.builtins)]),
+  ];
+}
+
+const BUILTIN_ROWS: { metric: string; unit: "ms" | "µs" | "KB"; value: (h: BuiltinHandlerResults) => number }[] = [
+  { metric: "cold start, new code: create + compile + first call p50", unit: "ms", value: (h) => h.coldP50Ms },
+  { metric: "  of which sandbox initDurationMs p50", unit: "ms", value: (h) => h.coldInitP50Ms },
+  { metric: "cold start: process CPU p50", unit: "ms", value: (h) => h.coldCpuP50Ms },
+  { metric: "warm call p50", unit: "µs", value: (h) => h.warmP50Ms * 1000 },
+  { metric: "warm call p99", unit: "µs", value: (h) => h.warmP99Ms * 1000 },
+  { metric: "warm call: process CPU p50", unit: "µs", value: (h) => h.warmCpuP50Ms * 1000 },
+  { metric: "bundle size", unit: "KB", value: (h) => h.bundleBytes / 1000 },
+];
+
+const signed = (v: number, text: (abs: number) => string) => (Number.isFinite(v) ? `${v < 0 ? "-" : "+"}${text(Math.abs(v))}` : "—");
+
+/** What a handler importing buffer + crypto + stream pays over the same handler importing no built-in. */
+export function formatBuiltinCost(b: BuiltinCostResults): string[] {
+  const s = b.settings;
+  const body = BUILTIN_ROWS.map((row) => {
+    const unit = row.unit === "KB" ? "ms" : row.unit; // KB print as ms do: 2 decimals below 10, 1 below 1000
+    const a = row.value(b.none);
+    const diff = row.value(b.bufferCryptoStream) - a;
+    return [
+      row.metric, row.unit, fmt(a, unit), fmt(row.value(b.bufferCryptoStream), unit),
+      signed(diff, (v) => fmt(v, unit)), a > 0 ? signed((diff / a) * 100, (v) => `${v.toFixed(0)}%`) : "—",
+    ];
+  });
+  const errors = (["none", "bufferCryptoStream"] as const).flatMap((k) => b[k].errors.slice(0, 3).map((e) => `  ${k}: ${e}`));
+  return [
+    "built-ins: what importing Node built-ins costs a function in fnmesh's isolates (issue 17)",
+    "(a) a handler importing no built-in; (b) the same handler importing buffer, crypto and stream, calling Buffer.from, createHash(sha256) and Readable.from once each",
+    `bundled by @fnmesh/bundle, run by @fnmesh/sandbox's isolate runtime; ${s.runs} runs in fresh processes, each ${s.coldSamples} cold starts (new code) ` +
+      `and ${s.warmCalls} warm calls per handler after ${s.coldWarmup} and ${s.warmWarmup} untimed, (a) and (b) alternating; each figure is the median of the runs'`,
+    "",
+    ...formatTable(["metric", "unit", "(a) no built-in", "(b) buffer+crypto+stream", "b - a", "(b - a) / a"], body),
     ...errors,
   ];
 }

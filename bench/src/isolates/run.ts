@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { summarize } from "../stats.ts";
+import { measureBuiltinCost } from "./builtin-cost.ts";
 import type { ProbeRequest } from "./probe.ts";
 import {
   ContenderName, ProbePhase,
@@ -69,7 +70,10 @@ function results(timing: TimingProbe, memory: MemoryProbe): ContenderResults {
   };
 }
 
-/** Runs the six probes one after another (about 15 s on 2 cores) and returns the section's results. */
+/**
+ * Runs the six probes one after another (about 15 s on 2 cores), then the built-in cost probes
+ * (builtin-cost.ts, about 30 s), and returns the section's results.
+ */
 export async function measureIsolates(options: {
   settings?: IsolateSettings; signal: AbortSignal; progress: (msg: string) => void;
 }): Promise<IsolateResults> {
@@ -87,5 +91,6 @@ export async function measureIsolates(options: {
     const memory = await runProbe<MemoryProbe>({ ...request, phase: ProbePhase.Memory }, options.signal);
     byContender[contender] = results(timing, memory);
   }
-  return { settings: s, flags: FLAGS, ...byContender };
+  const builtins = await measureBuiltinCost({ signal: options.signal, progress: options.progress });
+  return { settings: s, flags: FLAGS, ...byContender, builtins };
 }

@@ -109,4 +109,64 @@ export interface IsolateResults {
   fnmesh: ContenderResults;
   nodeVm: ContenderResults;
   workerThreads: ContenderResults;
+  /** What importing Node built-ins costs a function (absent in results from before it was measured). */
+  builtins?: BuiltinCostResults;
+}
+
+/** The handlers whose costs the built-in section compares. contract: never rename (keys of the results JSON). */
+export const BuiltinHandler = {
+  /** Imports no built-in. */
+  None: "none",
+  /** Imports `buffer`, `crypto` and `stream` and calls one function of each. */
+  BufferCryptoStream: "bufferCryptoStream",
+} as const;
+export type BuiltinHandler = (typeof BuiltinHandler)[keyof typeof BuiltinHandler];
+
+export interface BuiltinSettings {
+  /** Probe processes; each figure is the median of the runs' figures. */
+  runs: number;
+  coldWarmup: number;
+  /** Timed cold starts per handler per run. */
+  coldSamples: number;
+  warmWarmup: number;
+  /** Timed warm calls per handler per run. */
+  warmCalls: number;
+}
+
+/** What one built-in cost probe (one child process) reports per handler. All times in ms. */
+export interface BuiltinProbe {
+  /** UTF-8 bytes of the bundle buildBundle made. */
+  bundleBytes: number;
+  coldMs: number[];
+  /** Process CPU (all threads) per cold start. */
+  coldCpuMs: number[];
+  coldInitMs: number[];
+  warmMs: number[];
+  /** Process CPU per warm call, averaged over each block of calls. */
+  warmCpuMs: number[];
+  errors: string[];
+}
+
+/** One run's figures for one handler: percentiles of its samples, in ms. */
+export interface BuiltinRunFigures {
+  coldP50Ms: number;
+  coldCpuP50Ms: number;
+  /** The sandbox's own initDurationMs. */
+  coldInitP50Ms: number;
+  warmP50Ms: number;
+  warmP99Ms: number;
+  warmCpuP50Ms: number;
+}
+
+/** Per handler: the median over runs of each run's figure, and the runs themselves. */
+export interface BuiltinHandlerResults extends BuiltinRunFigures {
+  bundleBytes: number;
+  runs: BuiltinRunFigures[];
+  errors: string[];
+}
+
+export interface BuiltinCostResults {
+  settings: BuiltinSettings;
+  none: BuiltinHandlerResults;
+  bufferCryptoStream: BuiltinHandlerResults;
 }
