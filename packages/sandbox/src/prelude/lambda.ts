@@ -5,6 +5,11 @@ import type { ErrorBody, InvokeResult, LoadResult, Rt } from "./types.ts";
  * In-isolate: the Lambda Node.js runtime's part — find the handler, build `context`, call the
  * handler in its async, sync or callback form, and serialise the result. Fills `rt.api`.
  * Serialised with `toString()`: self-contained.
+ *
+ * What every cold start runs (load, invoke and the functions they call on success) is written as
+ * parenthesised function expressions: V8 compiles those with the prelude, so they are in its code
+ * cache, instead of compiling them lazily in each new isolate at its first load and invoke (the
+ * 0.3 ms by which a cold start had grown since issue 17; docs/node-compat.md). Error paths stay lazy.
  */
 export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
   const config = rt.config;
@@ -33,20 +38,20 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
     return bare({ errorType: "Runtime.HandlerNotFound", errorMessage: `${config.handlerName} ${problem}`, trace: [] });
   }
 
-  function walk(root: unknown): unknown {
+  const walk = (function walk(root: unknown): unknown {
     let value = root;
     for (const step of config.exportPath) {
       if (value === null || value === undefined) return undefined;
       value = (value as Record<string, unknown>)[step];
     }
     return value;
-  }
+  });
 
   // CommonJS code bundled as ESM puts `module.exports` on `default`. Like Lambda's runtime client,
   // walk the whole path over the module, then over `default`; the first function wins (so a
   // TypeScript-compiled `exports.default = fn` with handler `index.default` resolves). Same rule as
   // @fnmesh/bundle's resolveExport.
-  function findHandler(userModule: unknown): unknown {
+  const findHandler = (function findHandler(userModule: unknown): unknown {
     if (userModule === null || userModule === undefined) return undefined;
     const direct = walk(userModule);
     if (typeof direct === "function") return direct;
@@ -56,13 +61,13 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
       if (typeof viaDefault === "function") return viaDefault;
     }
     return direct;
-  }
+  });
 
-  function logsSent(): number {
+  const logsSent = (function logsSent(): number {
     return rt.logsSent;
-  }
+  });
 
-  async function load(seq: number, deadline: number, entry: unknown): Promise<LoadResult> {
+  const load = (async function load(seq: number, deadline: number, entry: unknown): Promise<LoadResult> {
     rt.begin(seq, deadline);
     try {
       let namespace: unknown;
@@ -104,7 +109,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
     } catch (error) {
       return bare({ ok: false, error: rt.toErrorBody(inEsModuleScope(error)), logsSent: logsSent() });
     }
-  }
+  });
 
   /**
    * Node's text for a CommonJS name used in an ES module while it is evaluated
@@ -131,7 +136,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
   let invokedArn = config.invokedFunctionArn;
 
   /** Lambda's context object. `callbacks` is the 3.x runtime's part, on nodejs20.x/22.x only. */
-  function createContext(requestId: string, clientContext: string | undefined, callbacks: CallbackContext | null): Record<string, unknown> {
+  const createContext = (function createContext(requestId: string, clientContext: string | undefined, callbacks: CallbackContext | null): Record<string, unknown> {
     const context: Record<string, unknown> = {
       functionName: config.functionName,
       functionVersion: config.functionVersion,
@@ -159,7 +164,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
       context.fail = callbacks.fail;
     }
     return context;
-  }
+  });
 
   interface CallbackContext {
     waitForEmptyEventLoop: unknown;
@@ -195,9 +200,9 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
     });
   }
 
-  function isThenable(value: unknown): value is PromiseLike<unknown> {
+  const isThenable = (function isThenable(value: unknown): value is PromiseLike<unknown> {
     return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
-  }
+  });
 
   function isAsyncFunction(fn: Handler): boolean {
     try {
@@ -211,7 +216,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
    * nodejs24.x (the RIC's rewrite, src/runtime/buffered-invoke-processor.ts): the result is
    * `await handler(event, context)`, sync or async; pending timers do not delay it.
    */
-  function runAwaited(fn: Handler, event: unknown, requestId: string, clientContext: string | undefined): Promise<Settled> {
+  const runAwaited = (function runAwaited(fn: Handler, event: unknown, requestId: string, clientContext: string | undefined): Promise<Settled> {
     return new Promise<Settled>((resolve) => {
       const context = createContext(requestId, clientContext, null);
       let returned: unknown;
@@ -234,7 +239,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
         resolve(bare({ error }));
       }
     });
-  }
+  });
 
   /**
    * nodejs20.x/22.x (the RIC 3.x, src/Runtime.js and src/CallbackContext.js): a returned promise
@@ -244,7 +249,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
    * and never calls back answers null once the loop is empty, and an async one whose promise is
    * still pending then fails with Runtime.NodeJsExit. A loop that never empties times out.
    */
-  function runWithCallback(fn: Handler, event: unknown, requestId: string, clientContext: string | undefined): Promise<Settled> {
+  const runWithCallback = (function runWithCallback(fn: Handler, event: unknown, requestId: string, clientContext: string | undefined): Promise<Settled> {
     return new Promise<Settled>((resolve) => {
       let finished = false;
       const finish = (outcome: Settled) => {
@@ -314,9 +319,9 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
       // Queued after the reactions just registered: a promise already settled has answered by then.
       void promiseThen.call(settledPromise, arm);
     });
-  }
+  });
 
-  async function invoke(
+  const invoke = (async function invoke(
     seq: number,
     deadline: number,
     requestId: string,
@@ -364,7 +369,7 @@ export function installLambda(_g: Record<string, unknown>, rt: Rt): void {
     } finally {
       rt.end();
     }
-  }
+  });
 
   rt.api.load = load;
   rt.api.invoke = invoke;
